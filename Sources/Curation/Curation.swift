@@ -1,0 +1,2 @@
+/// Namespace for the Curation module.
+public enum CurationModule {}

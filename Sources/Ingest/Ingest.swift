@@ -1,0 +1,2 @@
+/// Namespace for the Ingest module.
+public enum IngestModule {}

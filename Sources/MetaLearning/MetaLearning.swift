@@ -1,0 +1,2 @@
+/// Namespace for the MetaLearning module.
+public enum MetaLearningModule {}

@@ -1,0 +1,2 @@
+/// Namespace for the Models module.
+public enum ModelsModule {}

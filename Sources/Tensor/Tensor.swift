@@ -1,0 +1,2 @@
+/// Namespace for the Tensor module.
+public enum TensorModule {}

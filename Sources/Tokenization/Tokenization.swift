@@ -1,0 +1,2 @@
+/// Namespace for the Tokenization module.
+public enum TokenizationModule {}

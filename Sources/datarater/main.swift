@@ -1,0 +1,3 @@
+import DataRaterCLI
+
+DataRaterCommand.main()

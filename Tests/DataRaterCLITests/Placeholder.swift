@@ -1,0 +1,5 @@
+import Testing
+
+@Test func dataRaterCLITestsBuilds() {
+    #expect(Bool(true))
+}

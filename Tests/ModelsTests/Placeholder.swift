@@ -1,0 +1,5 @@
+import Testing
+
+@Test func modelsTestsBuilds() {
+    #expect(Bool(true))
+}
