@@ -1,14 +1,12 @@
 import ArgumentParser
 
 extension DataRaterCommand {
+    /// Benchmarks are not tests: each measures a hot path against a reference taken in the same run.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench",
-            abstract: "Benchmarks: measure the hot paths against references."
+            abstract: "Benchmarks: measure the hot paths against references taken in the same run.",
+            subcommands: [BenchShard.self, BenchLM.self, BenchTokenize.self]
         )
-
-        func run() throws {
-            throw NotBuiltYet(command: "bench", issue: 2)
-        }
     }
 }
