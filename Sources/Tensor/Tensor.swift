@@ -1,2 +1,0 @@
-/// Namespace for the Tensor module.
-public enum TensorModule {}
