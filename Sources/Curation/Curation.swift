@@ -1,2 +1,0 @@
-/// Namespace for the Curation module.
-public enum CurationModule {}
