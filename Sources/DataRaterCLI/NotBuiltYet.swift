@@ -6,6 +6,6 @@ struct NotBuiltYet: Error, CustomStringConvertible {
     let command: String
     let issue: Int
     var description: String {
-        "error: `datarater \(command)` is not built yet (tracked in issue #\(issue)); nothing was done."
+        "`datarater \(command)` is not built yet (tracked in issue #\(issue)); nothing was done."
     }
 }

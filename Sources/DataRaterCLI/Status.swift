@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curation
 
 extension DataRaterCommand {
     struct Status: ParsableCommand {
@@ -7,8 +8,12 @@ extension DataRaterCommand {
             abstract: "Show what is done, pending and failed in a run."
         )
 
+        @Argument(help: "The run directory.")
+        var run: String
+
         func run() throws {
-            throw NotBuiltYet(command: "status", issue: 2)
+            let directory = RunDirectory(run)
+            print(StatusTool.render(try StatusTool.states(of: directory), run: directory))
         }
     }
 }

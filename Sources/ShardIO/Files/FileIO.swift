@@ -16,6 +16,11 @@ public enum FileIO {
         }
     }
 
+    /// Public form of `read` for readers outside this module.
+    public static func readBlock(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(ShardIOError) -> Int {
+        try read(fd, into: buffer, path: path)
+    }
+
     /// Writes all of `bytes`, retrying on short writes and `EINTR`.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ShardIOError) {
         var offset = 0

@@ -1,0 +1,59 @@
+import Foundation
+import ShardIO
+
+/// `datarater status RUN`: what is done, pending and failed, stage by stage.
+public enum StatusTool {
+    public static let stageOrder = ["shard", "tokenize", "train", "score", "threshold", "write"]
+
+    public struct StageState: Sendable, Equatable {
+        public var stage: String
+        /// not-started, running, complete, failed, interrupted
+        public var state: String
+        public var shardsDone: Int
+        public var shardsExpected: Int?
+        public var counts: [String: Int]
+        public var errors: [String]
+    }
+
+    public static func states(of run: RunDirectory) throws -> [StageState] {
+        guard FileIO.isDirectory(run.root) else {
+            throw CurationError(.inputNotFound, "\(run.root): no such run directory",
+                                hint: "create one with `datarater shard INPUT... --out \(run.root)`")
+        }
+        let manifest = try Manifest.load(run)
+        let docShards = manifest.stages["shard"].map { record in record.outputs.filter { $0.path.hasPrefix("docs/") }.count }
+        var result: [StageState] = []
+        for stage in stageOrder {
+            let done = try CompletionRecord.all(in: run, stage: stage).count
+            guard let record = manifest.stages[stage] else {
+                result.append(StageState(stage: stage, state: done > 0 ? "interrupted" : "not-started", shardsDone: done,
+                                         shardsExpected: stage == "shard" ? nil : docShards, counts: [:], errors: []))
+                continue
+            }
+            var state = record.status.rawValue
+            if record.status == .running && record.host == Clock.host && kill(record.pid, 0) != 0 && errno == ESRCH {
+                state = "interrupted"
+            }
+            let expected = stage == "shard" ? (record.status == .complete ? docShards : nil) : docShards
+            result.append(StageState(stage: stage, state: state, shardsDone: done, shardsExpected: expected,
+                                     counts: record.counts, errors: record.errors))
+        }
+        return result
+    }
+
+    public static func render(_ states: [StageState], run: RunDirectory) -> String {
+        var lines = ["run: \(run.root)"]
+        for s in states {
+            let shards = s.shardsExpected.map { "\(s.shardsDone)/\($0) shards" } ?? "\(s.shardsDone) shards"
+            var line = "  \(s.stage.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s.state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(shards)"
+            if let expected = s.shardsExpected, s.state != "complete", expected > s.shardsDone {
+                line += " (\(expected - s.shardsDone) pending)"
+            }
+            let counts = s.counts.keys.sorted().map { "\($0)=\(s.counts[$0]!)" }.joined(separator: " ")
+            if !counts.isEmpty { line += "  " + counts }
+            lines.append(line)
+            for error in s.errors.prefix(5) { lines.append("      ! \(error)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

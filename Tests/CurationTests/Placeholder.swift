@@ -1,5 +1,0 @@
-import Testing
-
-@Test func curationTestsBuilds() {
-    #expect(Bool(true))
-}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Testing
+@testable import DataRaterCLI
+
+@Suite struct CommandLineTests {
+    @Test func helpListsEveryStageAndTool() {
+        let help = DataRaterCommand.helpMessage(columns: 200)
+        for name in ["shard", "tokenize", "train", "score", "threshold", "write", "run", "status", "cat", "audit"] {
+            #expect(help.contains("\n  \(name) "), "help does not list \(name)")
+        }
+    }
+
+    @Test func shardHelpDocumentsItsFlags() {
+        let help = DataRaterCommand.helpMessage(for: DataRaterCommand.Shard.self, columns: 200)
+        for flag in ["--out", "--shard-size", "--format", "--invalid-utf8", "--max-record-size", "--source"] {
+            #expect(help.contains(flag), "shard help lacks \(flag)")
+        }
+    }
+
+    @Test func shardNeedsAnOutputDirectory() {
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["shard", "input.jsonl"]) }
+    }
+
+    @Test func badSizeIsAValidationError() {
+        #expect(throws: (any Error).self) {
+            try DataRaterCommand.parseAsRoot(["shard", "in.jsonl", "--out", "run", "--shard-size", "lots"])
+        }
+        #expect(throws: (any Error).self) {
+            try DataRaterCommand.parseAsRoot(["shard", "in.jsonl", "--out", "run", "--invalid-utf8", "maybe"])
+        }
+    }
+
+    @Test func goodArgumentsParse() throws {
+        let command = try DataRaterCommand.parseAsRoot(["shard", "a.jsonl", "b/", "--out", "run", "--shard-size", "64MB"])
+        let shard = try #require(command as? DataRaterCommand.Shard)
+        #expect(shard.inputs == ["a.jsonl", "b/"])
+        #expect(shard.out == "run")
+    }
+
+    @Test func stageNotBuiltYetFailsWithoutOutput() throws {
+        var command = try DataRaterCommand.parseAsRoot(["audit"])
+        #expect {
+            try command.run()
+        } throws: { error in
+            "\(error)".contains("not built yet")
+        }
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func dataRaterCLITestsBuilds() {
-    #expect(Bool(true))
-}
