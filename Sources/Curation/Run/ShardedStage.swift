@@ -1,0 +1,134 @@
+import Foundation
+import ShardIO
+
+/// The common shape of a stage that maps each document shard to outputs independently (tokenize, score):
+/// verify the inputs against the manifest, skip shards whose completion record is still valid, process the
+/// rest (inline, in local worker processes, or as one rank of an outside scheduler), then reconcile every
+/// shard's record into the manifest.
+public struct ShardedStage {
+    public let name: String
+    public let run: RunDirectory
+    public let configuration: StageConfiguration
+    /// Files besides the document shards that the outputs depend on (a tokenizer, a checkpoint): their sha256
+    /// goes into every shard's input hash.
+    public let dependencies: [InputRecord]
+
+    public init(name: String, run: RunDirectory, configuration: StageConfiguration, dependencies: [InputRecord]) {
+        self.name = name
+        self.run = run
+        self.configuration = configuration
+        self.dependencies = dependencies
+    }
+
+    /// The verified document shards this stage consumes.
+    public func inputs() throws -> [ShardSummary] {
+        try ShardVerification.verifiedOutputs(of: ShardStage.name, prefix: "docs/", in: run)
+    }
+
+    func inputHash(_ shard: ShardSummary) -> String {
+        Checksum.of(([shard.sha256] + dependencies.map(\.sha256)).joined(separator: "\n"))
+    }
+
+    /// Processes the shards owned by `rank` of `worldSize` that are not already complete. `process` writes the
+    /// shard's outputs atomically and returns them (paths absolute) with its counts.
+    public func work(rank: Int, worldSize: Int, progress: ProgressReporter,
+                     process: (Int, ShardSummary) throws -> (outputs: [ShardSummary], counts: [String: Int])) throws {
+        let shards = try inputs()
+        let owned = LocalWorkers.owned(shards.count, rank: rank, worldSize: worldSize)
+        for (n, index) in owned.enumerated() {
+            let hash = inputHash(shards[index])
+            if try CompletionRecord.valid(in: run, stage: name, shard: index, configHash: configuration.hash, inputHash: hash) != nil {
+                continue
+            }
+            var (outputs, counts) = try process(index, shards[index])
+            for i in outputs.indices { outputs[i].path = run.relative(outputs[i].path) }
+            FaultInjection.point(name, "before-done", shard: index)
+            try CompletionRecord(stage: name, shard: index, configHash: configuration.hash, inputHash: hash,
+                                 outputs: outputs, counts: counts).write(in: run)
+            progress.log("shard \(RunDirectory.shardName(index)) done (\(n + 1)/\(owned.count) of rank \(rank))")
+        }
+    }
+
+    public func markRunning(command: [String]) throws {
+        let started = Clock.now()
+        try Manifest.update(run) { manifest in
+            manifest.stages[name] = StageRecord(
+                stage: name, status: .running, command: command, configuration: configuration.values,
+                configHash: configuration.hash, code: .current, host: Clock.host, pid: getpid(), startedAt: started,
+                finishedAt: nil, inputs: dependencies, outputs: [], counts: [:], errors: [])
+            manifest.history.append(.init(stage: name, status: .running, startedAt: started, finishedAt: nil,
+                                          host: Clock.host, pid: getpid()))
+        }
+    }
+
+    /// Checks that every shard has a valid completion record and writes the stage's manifest entry; if some
+    /// are missing, marks the stage failed, naming them, and throws.
+    @discardableResult
+    public func finalize(failures: [String] = []) throws -> StageRecord {
+        let shards = try inputs()
+        var outputs: [ShardSummary] = []
+        var counts: [String: Int] = [:]
+        var missing: [Int] = []
+        for (index, shard) in shards.enumerated() {
+            guard let record = try CompletionRecord.valid(in: run, stage: name, shard: index, configHash: configuration.hash,
+                                                          inputHash: inputHash(shard)) else {
+                missing.append(index)
+                continue
+            }
+            outputs += record.outputs
+            for (key, value) in record.counts { counts[key, default: 0] += value }
+        }
+        counts["shards"] = shards.count
+        let inputs = dependencies + shards.map { InputRecord(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) }
+        if !missing.isEmpty {
+            let message = "\(missing.count) of \(shards.count) shards not done: "
+                + missing.prefix(20).map(RunDirectory.shardName).joined(separator: ", ")
+            try Manifest.update(run) { manifest in
+                manifest.stages[name]?.status = .failed
+                manifest.stages[name]?.finishedAt = Clock.now()
+                manifest.stages[name]?.errors = failures + [message]
+                manifest.finishHistory(stage: name, status: .failed)
+            }
+            throw CurationError(.stageFailed, "\(name): " + (failures + [message]).joined(separator: "; "),
+                                hint: "rerun `datarater \(name) \(run.root)`: finished shards are kept, only the missing ones are redone")
+        }
+        var record: StageRecord!
+        try Manifest.update(run) { manifest in
+            var entry = manifest.stages[name] ?? StageRecord(
+                stage: name, status: .running, command: [], configuration: configuration.values, configHash: configuration.hash,
+                code: .current, host: Clock.host, pid: getpid(), startedAt: Clock.now(), finishedAt: nil, inputs: [],
+                outputs: [], counts: [:], errors: [])
+            entry.status = .complete
+            entry.finishedAt = Clock.now()
+            entry.inputs = inputs
+            entry.outputs = outputs
+            entry.counts = counts
+            entry.errors = []
+            manifest.stages[name] = entry
+            manifest.finishHistory(stage: name, status: .complete)
+            record = entry
+        }
+        return record
+    }
+
+    /// Runs the whole stage from one command: inline when `workers` is 1, else in local worker processes.
+    @discardableResult
+    public func runAll(workers: Int, workerArguments: [String], command: [String],
+                       process: (Int, ShardSummary) throws -> (outputs: [ShardSummary], counts: [String: Int])) throws -> StageRecord {
+        try markRunning(command: command)
+        var failures: [String] = []
+        if workers <= 1 {
+            do {
+                try work(rank: 0, worldSize: 1, progress: ProgressReporter(label: name), process: process)
+            } catch {
+                failures.append("\(error)")
+            }
+        } else {
+            for failure in try LocalWorkers.run(arguments: workerArguments, workers: workers) {
+                failures.append("worker \(failure.rank) " + (failure.signaled ? "was killed by signal \(failure.status)" : "exited with status \(failure.status)")
+                    + " (its shards: every shard i with i mod \(workers) == \(failure.rank))")
+            }
+        }
+        return try finalize(failures: failures)
+    }
+}
