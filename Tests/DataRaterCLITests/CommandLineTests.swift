@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func stageNotBuiltYetFailsWithoutOutput() throws {
-        var command = try DataRaterCommand.parseAsRoot(["audit"])
+        var command = try DataRaterCommand.parseAsRoot(["eval"])
         #expect {
             try command.run()
         } throws: { error in

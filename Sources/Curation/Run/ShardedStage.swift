@@ -13,11 +13,17 @@ public struct ShardedStage {
     /// goes into every shard's input hash.
     public let dependencies: [InputRecord]
 
-    public init(name: String, run: RunDirectory, configuration: StageConfiguration, dependencies: [InputRecord]) {
+    /// Per-shard inputs besides the document shard (e.g. its token shard): their sha256 goes into that
+    /// shard's input hash, so a changed upstream shard redoes exactly the shards it feeds.
+    public let shardInputs: @Sendable (Int) -> [ShardSummary]
+
+    public init(name: String, run: RunDirectory, configuration: StageConfiguration, dependencies: [InputRecord],
+                shardInputs: @escaping @Sendable (Int) -> [ShardSummary] = { _ in [] }) {
         self.name = name
         self.run = run
         self.configuration = configuration
         self.dependencies = dependencies
+        self.shardInputs = shardInputs
     }
 
     /// The verified document shards this stage consumes.
@@ -25,8 +31,8 @@ public struct ShardedStage {
         try ShardVerification.verifiedOutputs(of: ShardStage.name, prefix: "docs/", in: run)
     }
 
-    func inputHash(_ shard: ShardSummary) -> String {
-        Checksum.of(([shard.sha256] + dependencies.map(\.sha256)).joined(separator: "\n"))
+    func inputHash(_ index: Int, _ shard: ShardSummary) -> String {
+        Checksum.of(([shard.sha256] + shardInputs(index).map(\.sha256) + dependencies.map(\.sha256)).joined(separator: "\n"))
     }
 
     /// Processes the shards owned by `rank` of `worldSize` that are not already complete. `process` writes the
@@ -36,7 +42,7 @@ public struct ShardedStage {
         let shards = try inputs()
         let owned = LocalWorkers.owned(shards.count, rank: rank, worldSize: worldSize)
         for (n, index) in owned.enumerated() {
-            let hash = inputHash(shards[index])
+            let hash = inputHash(index, shards[index])
             if try CompletionRecord.valid(in: run, stage: name, shard: index, configHash: configuration.hash, inputHash: hash) != nil {
                 continue
             }
@@ -71,7 +77,7 @@ public struct ShardedStage {
         var missing: [Int] = []
         for (index, shard) in shards.enumerated() {
             guard let record = try CompletionRecord.valid(in: run, stage: name, shard: index, configHash: configuration.hash,
-                                                          inputHash: inputHash(shard)) else {
+                                                          inputHash: inputHash(index, shard)) else {
                 missing.append(index)
                 continue
             }
