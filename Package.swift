@@ -45,6 +45,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")], swiftSettings: optimised),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: optimised),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], swiftSettings: optimised),
+        .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Models", "Tensor"], swiftSettings: optimised),
         .testTarget(name: "CurationTests", dependencies: ["Curation", "ShardIO", "Ingest"]),
         .testTarget(name: "DataRaterCLITests", dependencies: ["DataRaterCLI"]),
     ]

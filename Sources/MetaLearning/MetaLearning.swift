@@ -1,2 +1,0 @@
-/// Namespace for the MetaLearning module.
-public enum MetaLearningModule {}
