@@ -1181,6 +1181,11 @@ def readme(m):
             "Check a build against its manifest (counts, sizes, bad records, WARC lengths and "
             "digests, and reading through libarchive/libzstd if present):",
             "```", "python3 scripts/sample/check_sample_corpus.py shards/sample", "```",
+            "and build twice into fresh folders, comparing every sha256 with each other and "
+            "with this folder: `bash scripts/sample/verify_deterministic.sh`.",
+            "",
+            "`datarater shard shards/sample/` should read only the data files above and skip "
+            "this `README.md` and `manifest.json`.",
             "", "Debian packages read (Debian 12 bookworm):", "",
             "| package | version |", "|---|---|"]
     for n, v in m["packages"].items():
