@@ -602,10 +602,9 @@ class Selector:
         self.seen = set()
         self.candidates = {}  # source -> files looked at
 
-    def fill(self, source, shares_key, candidates, load, lang, fmt, budget=None):
+    def fill(self, source, shares_key, candidates, load, lang, fmt):
         """candidates: [(Package, path)]; load(pkg, path) -> [chunk text]."""
-        default_budget, per_file, shares = SOURCES[shares_key]
-        budget = default_budget if budget is None else budget
+        budget, per_file, shares = SOURCES[shares_key]
         order = sorted(candidates, key=lambda c: stable_hash(SEED, source, c[0].name, c[1]))
         total, files = 0, 0
         for pkg, path in order:
