@@ -66,7 +66,7 @@ def gunzip_members(data):
     return b"".join(out), n
 
 
-def classify_jsonl_line(line, kind):
+def classify_jsonl_line(line):
     """-> ('ok', record) or (reason, None)."""
     try:
         s = line.decode("utf-8")
@@ -98,7 +98,7 @@ def check_jsonl(rel, raw, kind, expect_bad, source_counts, ids):
         fail(f"{rel}: does not end with a newline")
     seen_bad = {}
     for no, line in enumerate(lines, 1):
-        why, rec = classify_jsonl_line(line, kind)
+        why, rec = classify_jsonl_line(line)
         if why != "ok":
             seen_bad[no] = why
             continue
@@ -118,7 +118,6 @@ def check_jsonl(rel, raw, kind, expect_bad, source_counts, ids):
             if not line.isascii():
                 fail(f"{where}: Pile line is not ASCII-escaped")
         else:
-            src = None
             if set(rec) != {"text", "url", "timestamp"} or not rec["url"].startswith("https://"):
                 fail(f"{where}: C4 record fields {sorted(rec)}")
             src = "c4"
@@ -316,7 +315,7 @@ def main(argv):
     # per-source counts where the format names the source (Dolma, Pile, tar member folders)
     for s, st in m["sources"].items():
         named = sum(v for k, v in st["by_format"].items() if k in ("dolma", "pile", "tar-txt", "tar-html"))
-        want = sum(source_counts.get(x, 0) for x in (s,))
+        want = source_counts.get(s, 0)
         if named != want:
             fail(f"source {s}: {want} documents found in Dolma/Pile/tar, manifest says {named}")
     print(f"{total} documents and {len(m['bad'])} bad records in {len(m['files'])} files checked; "
