@@ -1,5 +1,0 @@
-import Testing
-
-@Test func shardIOTestsBuilds() {
-    #expect(Bool(true))
-}
