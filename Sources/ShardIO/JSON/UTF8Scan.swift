@@ -113,3 +113,26 @@ enum ByteScan {
         }
     }
 }
+
+/// UTF-8 checking for raw text outside JSON (plain-text files, WARC bodies), with the same
+/// policy and replacement rule as the JSON parser.
+public enum UTF8Text {
+    /// `bytes` as a String. Under `.reject` an invalid byte throws `.invalidUTF8` at its offset;
+    /// under `.repair` each maximal invalid subpart becomes U+FFFD and `replacements` grows.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, policy: InvalidUTF8Policy, replacements: inout Int) throws(JSONError) -> String {
+        guard let base = bytes.baseAddress else { return "" }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        guard let bad = ByteScan.firstInvalidUTF8(p, 0, bytes.count) else {
+            return String(decoding: UnsafeBufferPointer(start: p, count: bytes.count), as: UTF8.self)
+        }
+        switch policy {
+        case .reject:
+            throw JSONError(.invalidUTF8, at: bad)
+        case .repair:
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 16)
+            replacements += ByteScan.appendRepairingUTF8(p, 0, bytes.count, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}
