@@ -1,2 +1,0 @@
-/// Namespace for the Ingest module.
-public enum IngestModule {}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func ingestTestsBuilds() {
-    #expect(Bool(true))
-}
