@@ -49,8 +49,12 @@ extension Float: BLASScalar {
         let lo = SIMD8<Float>(repeating: -87.33654)
         let hi = SIMD8<Float>(repeating: 88.72283)
         let under = x .< lo
-        let xc = x.clamped(lowerBound: lo, upperBound: hi)
-        let n = (xc * 1.442695040888963).rounded(.toNearestOrEven)
+        let xc = pointwiseMin(pointwiseMax(x, lo), hi)
+        // Round to nearest with the 1.5·2²³ trick: adding it leaves n in the low mantissa bits.
+        let magic = SIMD8<Float>(repeating: 12582912)
+        let shifted = xc * 1.442695040888963 + magic
+        let n = shifted - magic
+        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         var r = xc - n * 0.693359375
         r = r - n * -2.12194440e-4
         var p = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -60,13 +64,11 @@ extension Float: BLASScalar {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         p = p * (r * r) + r + 1
-        // 2^n: n in [-126, 128]; split so 2^128 does not overflow the exponent field.
-        let ni = SIMD8<Int32>(n, rounding: .towardZero)
+        // 2^n for n in [-126, 128], split in two so 2^128 does not overflow the exponent field.
         let half = ni &>> 1
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         let s2 = unsafeBitCast(((ni &- half) &+ 127) &<< 23, to: SIMD8<Float>.self)
-        let result = p * s1 * s2
-        return result.replacing(with: 0, where: under)
+        return (p * s1 * s2).replacing(with: 0, where: under)
     }
 
     /// `tanh(x) = 1 − 2 / (exp(2x) + 1)`; absolute error about 1e-7 (relative error grows near 0,
