@@ -5,6 +5,9 @@ import PackageDescription
 /// 100–2000× slower at -Onone, which would make the test suite unusable. Only `haswell`
 /// (AVX2 + FMA) is assumed so the binary runs on every machine of this kind (Zen 2 and Zen 5).
 let optimised: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+/// The numeric core also needs whole-module optimisation in debug builds: its generic kernels
+/// are specialised for Float/Double only when every file of the module is visible at once.
+let optimisedWholeModule: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell", "-wmo", "-num-threads", "1"])]
 
 let package = Package(
     name: "DataRater",
@@ -29,9 +32,9 @@ let package = Package(
         // Byte-level BPE: training, tokenizer.json load/save, encoding.
         .target(name: "Tokenization", dependencies: [], swiftSettings: optimised),
         // Contiguous buffers, BLAS kernels, reverse and tangent modes.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimised),
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimisedWholeModule),
         // Causal LM, DataRater encoder, optimizers, safetensors checkpoints.
-        .target(name: "Models", dependencies: ["Tensor"], swiftSettings: optimised),
+        .target(name: "Models", dependencies: ["Tensor"], swiftSettings: optimisedWholeModule),
         // Population of inner models, unrolled inner steps, exact meta-gradient.
         .target(name: "MetaLearning", dependencies: ["Models", "Tensor"], swiftSettings: optimised),
         // Stages, manifest, resume logic, executors.

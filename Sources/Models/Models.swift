@@ -1,2 +1,0 @@
-/// Namespace for the Models module.
-public enum ModelsModule {}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func tensorTestsBuilds() {
-    #expect(Bool(true))
-}
