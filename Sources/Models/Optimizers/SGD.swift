@@ -78,6 +78,12 @@ public struct SGD<Scalar: BinaryFloatingPoint & Sendable>: Optimizer {
         update(parameters: parameters, gradients: gradients, learningRate: Scalar(config.learningRate))
     }
 
+    /// One step on arrays with the configured learning rate.
+    @inlinable
+    public mutating func update(parameters: inout [Scalar], gradients: [Scalar]) {
+        update(parameters: &parameters, gradients: gradients, learningRate: Scalar(config.learningRate))
+    }
+
     @inlinable
     public mutating func update(
         parameters: UnsafeMutableBufferPointer<Scalar>,

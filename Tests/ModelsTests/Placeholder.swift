@@ -1,5 +1,0 @@
-import Testing
-
-@Test func modelsTestsBuilds() {
-    #expect(Bool(true))
-}
