@@ -116,6 +116,22 @@ private func parse(_ bytes: [UInt8]) -> CheckpointError? {
         #expect(file.entries.map(\.name) == ["h", "b"])
     }
 
+    /// Written by Python's `safetensors.torch.save` (`python3 scripts/check_safetensors.py golden`):
+    /// tensors sorted by dtype alignment, not by name or insertion, with F16 and BF16.
+    static let pythonWrittenFile = "MAEAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJmb3JtYXQiOiJwdCIsIndyaXR0ZW5fYnkiOiJweXRob24gc2FmZXRlbnNvcnMifSwiZjY0Ijp7ImR0eXBlIjoiRjY0Iiwic2hhcGUiOlsyXSwiZGF0YV9vZmZzZXRzIjpbMCwxNl19LCJmMzIiOnsiZHR5cGUiOiJGMzIiLCJzaGFwZSI6WzIsM10sImRhdGFfb2Zmc2V0cyI6WzE2LDQwXX0sImJmMTYiOnsiZHR5cGUiOiJCRjE2Iiwic2hhcGUiOlszXSwiZGF0YV9vZmZzZXRzIjpbNDAsNDZdfSwiZjE2Ijp7ImR0eXBlIjoiRjE2Iiwic2hhcGUiOls0XSwiZGF0YV9vZmZzZXRzIjpbNDYsNTRdfX0gICAgICAgmpmZmZmZuT+cdQCIPOQ3/gAAwD8AAADAAABQQM3MzD1gQqKNyvJJcYA/AL9ifwA8AMH/ewEA"
+
+    @Test func readsAFileWrittenByPythonSafetensors() throws {
+        let bytes = try #require(Data(base64Encoded: Self.pythonWrittenFile))
+        let file = try SafeTensors(bytes: Array(bytes), path: "python.safetensors")
+        #expect(file.metadata == ["format": "pt", "written_by": "python safetensors"])
+        #expect(file.names == ["f64", "f32", "bf16", "f16"])
+        #expect(file["f32"]?.shape == [2, 3])
+        #expect(try file.array("f32") == [1.5, -2, 3.25, 0.1, -1e-30, 1e30])
+        #expect(try file.array("f64", as: Double.self) == [0.1, -1e300])
+        #expect(try file.array("f16") == [1, -2.5, 65504, 1.0 / 16_777_216])
+        #expect(try file.array("bf16") == [1, -0.5, Float(3.00405527047391e+38)])
+    }
+
     @Test func emptyTensorsAndEmptyFilesAreValid() throws {
         let file = try SafeTensors(bytes: rawFile(header: #"{"e":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}}"#, data: []), path: "/v")
         #expect(try file.array("e").isEmpty)
