@@ -43,7 +43,7 @@ extension DataRaterCommand {
         func validate() throws {
             guard (try? ByteSize.parse(shardSize)) != nil else { throw ValidationError("--shard-size: cannot read '\(shardSize)'; use e.g. 128MB") }
             guard (try? ByteSize.parse(maxRecordSize)) != nil else { throw ValidationError("--max-record-size: cannot read '\(maxRecordSize)'") }
-            guard InputFormat(name: format) != nil else { throw ValidationError("--format must be one of auto, dolma, pile, c4, text") }
+            guard InputFormat(rawValue: format) != nil else { throw ValidationError("--format must be one of auto, dolma, pile, c4, text") }
             guard InvalidUTF8Policy(rawValue: invalidUTF8) != nil else { throw ValidationError("--invalid-utf8 must be reject or repair") }
             guard (1...19).contains(compressionLevel) else { throw ValidationError("--compression-level must be 1...19") }
         }
@@ -52,7 +52,7 @@ extension DataRaterCommand {
             var options = ShardStage.Options(inputs: inputs)
             options.targetShardBytes = try ByteSize.parse(shardSize)
             options.maxRecordBytes = try ByteSize.parse(maxRecordSize)
-            options.format = InputFormat(name: format) ?? .auto
+            options.format = InputFormat(rawValue: format) ?? .auto
             options.invalidUTF8 = InvalidUTF8Policy(rawValue: invalidUTF8) ?? .reject
             options.compressionLevel = compressionLevel
             options.defaultSource = source

@@ -59,6 +59,13 @@ public enum InputDiscovery {
         return .skipped
     }
 
+    /// Like `kind(ofName:)`, for files met while walking a directory: a plain (uncompressed) `.json` there
+    /// is usually metadata (a `manifest.json`, a config), not JSON Lines, so it is skipped and reported;
+    /// name it as an argument to read it as JSON Lines.
+    public static func kind(inDirectory name: String) -> InputFile.Kind {
+        name.lowercased().hasSuffix(".json") ? .skipped : kind(ofName: name)
+    }
+
     static func stripExtensions(_ name: String) -> String {
         let lower = name.lowercased()
         for (suffix, _) in extensions where lower.hasSuffix(suffix) && lower.count > suffix.count {
@@ -69,7 +76,8 @@ public enum InputDiscovery {
 
     /// Every file under `paths` (files, or directories walked recursively), each argument's files
     /// sorted by the bytes of their relative paths; arguments keep their order. Files with an
-    /// unknown extension are returned with kind `.skipped`. Hidden entries (`.name`) inside
+    /// unknown extension are returned with kind `.skipped`, and so are plain `.json` files found inside
+    /// directories (see `kind(inDirectory:)`). Hidden entries (`.name`) inside
     /// directories are ignored. Symbolic links are followed; a directory reached twice is listed once.
     public static func files(paths: [String]) throws(IngestError) -> [InputFile] {
         var result: [InputFile] = []
@@ -134,7 +142,7 @@ public enum InputDiscovery {
                 guard access(full, R_OK) == 0 else {
                     throw IngestError(.unreadable, path: full, message: "file is not readable: \(String(cString: strerror(errno)))")
                 }
-                found.append(InputFile(path: full, relativePath: rel, kind: kind(ofName: name)))
+                found.append(InputFile(path: full, relativePath: rel, kind: kind(inDirectory: name)))
             default:
                 found.append(InputFile(path: full, relativePath: rel, kind: .skipped))
             }

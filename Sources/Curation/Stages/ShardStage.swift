@@ -30,7 +30,7 @@ public enum ShardStage {
         var configuration: StageConfiguration {
             StageConfiguration([
                 "target_shard_bytes": String(targetShardBytes),
-                "format": String(describing: format),
+                "format": format.rawValue,
                 "compression_level": String(compressionLevel),
                 "max_record_bytes": String(maxRecordBytes),
                 "invalid_utf8": invalidUTF8.rawValue,
@@ -48,16 +48,17 @@ public enum ShardStage {
         let configuration = options.configuration
         let configHash = configuration.hash
 
-        let discovery: InputDiscovery.Result
+        let found: [InputFile]
         do {
-            discovery = try InputDiscovery.discover(options.inputs)
+            found = try InputDiscovery.files(paths: options.inputs)
         } catch {
             throw CurationError(.inputNotFound, "\(error)", hint: "check the input paths; directories are read recursively")
         }
+        let discovery = (files: found.filter { $0.kind != .skipped }, skipped: found.filter { $0.kind == .skipped }.map(\.path))
         guard !discovery.files.isEmpty else {
             throw CurationError(.inputNotFound, "no readable input files in \(options.inputs.joined(separator: " "))"
                 + (discovery.skipped.isEmpty ? "" : " (skipped, unknown type: \(discovery.skipped.prefix(5).joined(separator: ", ")))"),
-                hint: "inputs are .jsonl, .json, .jsonl.zst, .jsonl.gz, .json.gz, .tar, .tar.gz, .tar.zst, .warc(.gz), .wet(.gz), .txt")
+                hint: "inputs are .jsonl, .jsonl.zst, .jsonl.gz, .json.gz, .tar, .tar.gz, .tar.zst, .warc(.gz), .wet(.gz), .txt (a plain .json only when named explicitly)")
         }
 
         // Checksums of every input: recorded in the manifest and hashed into the completion records.
@@ -82,8 +83,11 @@ public enum ShardStage {
         var finishedInputBytes = 0
         do {
             for (fileIndex, file) in discovery.files.enumerated() {
-                let reader = try RecordReader(file: file, options: readerOptions(options))
-                while let item = try reader.next() {
+                let reader: IngestReader
+                do { reader = try IngestReader(file: file, options: readerOptions(options)) } catch {
+                    throw CurationError(.inputNotFound, "\(error)", hint: "check that the file is readable and of the type its name says")
+                }
+                while let item = reader.next() {
                     switch item {
                     case let .document(document, _):
                         line.removeAll(keepingCapacity: true)
@@ -95,9 +99,9 @@ public enum ShardStage {
                         try packer.addRejection(line)
                     }
                     progress.tick(packer.progressLine(elapsed: progress.elapsed),
-                                  fraction: Double(finishedInputBytes + reader.compressedBytesRead) / Double(max(totalInputBytes, 1)))
+                                  fraction: Double(finishedInputBytes) / Double(max(totalInputBytes, 1)))
                 }
-                packer.addSkippedEmptyLines(reader.emptyLines)
+                packer.addSkippedEmptyLines(reader.stats.emptyLines)
                 finishedInputBytes += inputs[fileIndex].bytes
             }
             try packer.finish()
@@ -138,13 +142,9 @@ public enum ShardStage {
         return record
     }
 
-    static func readerOptions(_ options: Options) -> RecordReader.Options {
-        var readerOptions = RecordReader.Options()
-        readerOptions.format = options.format
-        readerOptions.maxRecordBytes = options.maxRecordBytes
-        readerOptions.invalidUTF8 = options.invalidUTF8
-        readerOptions.defaultSource = options.defaultSource
-        return readerOptions
+    static func readerOptions(_ options: Options) -> IngestOptions {
+        IngestOptions(format: options.format, invalidUTF8: options.invalidUTF8, maxRecordBytes: options.maxRecordBytes,
+                      defaultSource: options.defaultSource)
     }
 
     static func markRunning(_ run: RunDirectory, command: [String], configuration: StageConfiguration, started: String,
