@@ -1,14 +1,36 @@
 import ArgumentParser
+import Curation
 
 extension DataRaterCommand {
     struct Score: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "score",
-            abstract: "Score every document with a trained DataRater in parallel workers."
+            abstract: "Score every document with a trained DataRater in parallel workers.",
+            discussion: "Shard i belongs to worker i mod N. Finished shards are skipped; a worker that dies is reported with its shards and a rerun redoes only what is missing."
         )
 
+        @Argument(help: "The run directory.")
+        var run: String
+
+        @Option(help: "Directory holding datarater.safetensors and datarater.json (default RUN/model).")
+        var model: String?
+
+        @Option(name: .customLong("batch-rows"), help: "Chunks scored per forward pass.")
+        var batchRows: Int = 32
+
+        @OptionGroup var workers: WorkerOptions
+
         func run() throws {
-            throw NotBuiltYet(command: "score", issue: 6)
+            var options = ScoreStage.Options()
+            options.modelDirectory = model
+            options.batchRows = batchRows
+            options.workers = workers.workers
+            options.rank = workers.rank
+            options.worldSize = workers.worldSize
+            let directory = RunDirectory(run)
+            if let record = try ScoreStage.run(directory, options: options, command: CommandLine.arguments) {
+                print("scored \(record.counts["documents"] ?? 0) documents in \(record.counts["shards"] ?? 0) shards under \(directory.scoresDirectory)")
+            }
         }
     }
 }

@@ -30,10 +30,7 @@ public enum TokenizeStage {
             throw CurationError(.inputNotFound, "\(path): no tokenizer",
                                 hint: "train one with `datarater train-tokenizer \(run.root) --vocab-size 4096`, or pass --tokenizer PATH to a tokenizer.json")
         }
-        let tokenizer: Tokenizer
-        do { tokenizer = try Tokenizer(contentsOf: path) } catch {
-            throw CurationError(.badArguments, "\(path): cannot load the tokenizer: \(error)")
-        }
+        let tokenizer = try loadTokenizer(path)
         let (sha, bytes) = try Checksum.file(path)
         let configuration = StageConfiguration([
             "tokenizer_sha256": sha,
@@ -57,6 +54,13 @@ public enum TokenizeStage {
         }
         let workerArguments = [name, run.root, "--tokenizer", path, "--compression-level", String(options.compressionLevel)]
         return try stage.runAll(workers: options.workers, workerArguments: workerArguments, command: command, process: process)
+    }
+
+    static func loadTokenizer(_ path: String) throws -> Tokenizer {
+        do { return try Tokenizer(contentsOf: path) } catch {
+            throw CurationError(.badArguments, "\(path): cannot load the tokenizer: \(error)",
+                                hint: "pass a byte-level BPE tokenizer.json (GPT-2 family), or train one with `datarater train-tokenizer`")
+        }
     }
 
     static func tokenizeShard(_ index: Int, run: RunDirectory, tokenizer: Tokenizer, level: Int32) throws
