@@ -1,2 +1,0 @@
-/// Namespace for the Tokenization module.
-public enum TokenizationModule {}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func tokenizationTestsBuilds() {
-    #expect(Bool(true))
-}
