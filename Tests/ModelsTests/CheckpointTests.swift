@@ -291,6 +291,23 @@ private func parse(_ bytes: [UInt8]) -> CheckpointError? {
         #expect(try SafeTensors(contentsOf: path)["tok_emb"]?.dtype == .f64)
     }
 
+    @Test func failedWriteLeavesTheOldFileIntact() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let layout = Self.config.layout
+        let path = scratch.file("keep.safetensors")
+        let old = values(layout.count)
+        try old.withUnsafeBufferPointer { try Checkpoint.writeWeights(parameters: $0, layout: layout, to: path) }
+        // A directory squatting on the temporary name makes the new write fail before any rename.
+        try FileManager.default.createDirectory(atPath: "\(path).tmp-\(getpid())", withIntermediateDirectories: false)
+        let error = checkpointError {
+            try [Float](repeating: 7, count: layout.count).withUnsafeBufferPointer { try Checkpoint.writeWeights(parameters: $0, layout: layout, to: path) }
+        }
+        #expect(error?.code == .io)
+        #expect(error?.path.hasSuffix(".tmp-\(getpid())") == true)
+        #expect(try Checkpoint.loadWeights(from: path, expecting: layout) == old)
+    }
+
     @Test func layoutMismatchesAreTyped() throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
@@ -367,6 +384,15 @@ private func parse(_ bytes: [UInt8]) -> CheckpointError? {
         try Data(#"{"vocab_size": 11, "d_model": "four", "n_layers": 2}"#.utf8).write(to: URL(fileURLWithPath: scratch.file("datarater.json")))
         let bad = checkpointError { _ = try Checkpoint.loadConfig(TinyConfig.self, from: scratch.file("datarater.json")) }
         #expect(bad?.code == .badConfig)
+
+        struct InvalidConfig: Error {}
+        try Checkpoint.save(parameters: [Float](repeating: 0, count: Self.config.layout.count), layout: Self.config.layout,
+                            config: Self.config, directory: scratch.path)
+        let rejected = checkpointError {
+            _ = try Checkpoint.load(directory: scratch.path, as: Float.self) { (_: TinyConfig) throws -> ParameterLayout in throw InvalidConfig() }
+        }
+        #expect(rejected?.code == .badConfig)
+        #expect(rejected?.path == Checkpoint.configPath(directory: scratch.path))
 
         let unwritable = checkpointError {
             try Checkpoint.save(parameters: [Float](repeating: 0, count: Self.config.layout.count), layout: Self.config.layout,

@@ -52,12 +52,22 @@ public enum Checkpoint {
     }
 
     /// Reads `NAME.json`, builds the layout it implies with `layout`, and loads `NAME.safetensors` against it.
+    ///
+    /// `layout` should validate the config (e.g. `d_model` divisible by `n_heads`, every size > 0)
+    /// and throw rather than trap: the config is user data. Its error becomes `badConfig`.
     public static func load<C: Decodable, T: SafeTensorsScalar>(
         directory: String, name: String = "datarater", as type: T.Type = Float.self,
-        layout: (C) -> ParameterLayout
+        layout: (C) throws -> ParameterLayout
     ) throws(CheckpointError) -> (config: C, layout: ParameterLayout, parameters: [T]) {
-        let config = try loadConfig(C.self, from: configPath(directory: directory, name: name))
-        let expected = layout(config)
+        let path = configPath(directory: directory, name: name)
+        let config = try loadConfig(C.self, from: path)
+        let expected: ParameterLayout
+        do {
+            expected = try layout(config)
+        } catch {
+            throw CheckpointError(.badConfig, path: path, "the config is not a valid model: \(error)",
+                hint: "Fix the config (or use the one saved with the weights).")
+        }
         let parameters = try loadWeights(from: weightsPath(directory: directory, name: name), expecting: expected, as: T.self)
         return (config, expected, parameters)
     }

@@ -10,6 +10,8 @@ import Darwin
 /// - `s < W`: `peak · (s + 1) / W` (the first update is not wasted on a zero rate; `s = W − 1` reaches peak);
 /// - `W ≤ s < S`: `min + (peak − min) · ½(1 + cos(π · (s − W) / (S − W)))`, so `lr(W) = peak`;
 /// - `s ≥ S`: `min`.
+/// With an optimizer, the next update's index is its `step`:
+/// `opt.update(parameters: p, gradients: g, learningRate: Float(schedule.learningRate(at: opt.step)))`.
 /// JSON keys: `learning_rate`, `min_learning_rate`, `warmup_steps`, `total_steps`.
 public struct CosineSchedule: Codable, Sendable, Hashable {
     /// Peak learning rate, reached at the end of warm-up.
