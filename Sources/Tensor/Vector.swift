@@ -62,11 +62,7 @@ public enum Vec {
         if n >= 8 {
             var acc = load8(x)
             i = 8
-            while i + 8 <= n {
-                let v = load8(x + i)
-                acc = acc.replacing(with: v, where: v .> acc)
-                i += 8
-            }
+            while i + 8 <= n { acc = pointwiseMax(acc, load8(x + i)); i += 8 }
             m = acc.max()
         }
         while i < n { if x[i] > m { m = x[i] }; i += 1 }
