@@ -49,7 +49,8 @@ extension Float: BLASScalar {
         let lo = SIMD8<Float>(repeating: -87.33654)
         let hi = SIMD8<Float>(repeating: 88.72283)
         let under = x .< lo
-        let xc = pointwiseMin(pointwiseMax(x, lo), hi)
+        var xc = x.replacing(with: lo, where: under)
+        xc = xc.replacing(with: hi, where: xc .> hi)
         // Round to nearest with the 1.5·2²³ trick: adding it leaves n in the low mantissa bits.
         let magic = SIMD8<Float>(repeating: 12582912)
         let shifted = xc * 1.442695040888963 + magic

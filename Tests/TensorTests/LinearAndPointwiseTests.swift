@@ -78,4 +78,14 @@ import Tensor
         _ = Vec.expShiftedSum(&ef, h.count, shift: 0)
         assertClose(ef.map(Double.init), h.map { Double.exp($0) }, rtol: 3e-7, atol: 0, "float exp")
     }
+
+    @Test func floatExpHandlesTheEdgesOfItsRange() {
+        let x = SIMD8<Float>(-1000, -87.5, -87, -20, 0, 20, 88.5, 1000)
+        let e = Float.exp8(x)
+        #expect(e[0] == 0 && e[1] == 0)
+        for i in 2..<7 { #expect(abs(e[i] / Float.exp(x[i]) - 1) < 1e-6, "exp(\(x[i])) = \(e[i])") }
+        #expect(e[7].isFinite && e[7] > 1e38)
+        let t = Float.tanh8(SIMD8<Float>(-50, -3, -0.5, 0, 1e-3, 0.5, 3, 50))
+        for (i, v) in [-50, -3, -0.5, 0, 1e-3, 0.5, 3, 50].enumerated() { #expect(abs(t[i] - Float.tanh(Float(v))) < 2e-7) }
+    }
 }
