@@ -61,6 +61,9 @@ final class ArchiveStream {
 
     var errorMessage: String { ArchiveStream.errorString(handle) }
 
+    /// Offset of the last header read in the uncompressed archive stream.
+    var headerPosition: Int { Int(archive_read_header_position(handle)) }
+
     func nextHeader() -> Header {
         pending = nil
         pendingCount = 0

@@ -33,6 +33,8 @@ public final class IngestReader: IteratorProtocol, Sequence {
     var line = 0
     /// After a WARC framing error: skip lines until the next version line, reporting once.
     var warcResyncing = false
+    /// After a damaged tar header: further damaged headers are part of the same damage.
+    var resyncingHeaders = false
 
     public var stats: IngestStats {
         var s = counters
@@ -91,8 +93,14 @@ public final class IngestReader: IteratorProtocol, Sequence {
             return reject(.truncatedStream, "\(what) (\(message)); records before this point were read", line: line, offset: buffer.bytesRead, snippet: [])
         case let .skippable(message):
             member = nil
-            return reject(.unreadableMember, "archive member header could not be read (\(message)); skipped", line: 0, offset: 0, snippet: [])
+            // libarchive resynchronises block by block after a damaged header; report the damage
+            // once, not once per block it skips.
+            if resyncingHeaders { return nil }
+            resyncingHeaders = true
+            return reject(.unreadableMember, "damaged archive member header (\(message)); skipped to the next readable member",
+                          line: 0, offset: archive.headerPosition, snippet: [])
         case let .entry(path, isRegular):
+            resyncingHeaders = false
             buffer.reset(archive)
             line = 0
             warcResyncing = false

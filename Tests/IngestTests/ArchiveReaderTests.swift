@@ -84,3 +84,35 @@ import ShardIO
                                              text: "An essay.\nTwo lines.", source: "essay")])
     }
 }
+
+@Suite struct DamagedTarTests {
+    /// A ustar archive of three one-block members whose second header is damaged in `field`.
+    func damagedTar(_ dir: TempDir, field: Range<Int>, with bytes: [UInt8]) throws -> String {
+        try dir.write("tree/a.txt", "aaa")
+        try dir.write("tree/b.txt", "bbb")
+        try dir.write("tree/c.txt", "ccc")
+        try run("tar", ["--format=ustar", "-cf", dir.url("t.tar"), "-C", dir.url("tree"), "a.txt", "b.txt", "c.txt"])
+        var tar = try dir.read("t.tar")
+        precondition(bytes.count == field.count)
+        tar.replaceSubrange((1024 + field.lowerBound)..<(1024 + field.upperBound), with: bytes)
+        return try dir.write("damaged.tar", tar)
+    }
+
+    @Test func damagedChecksumSkipsOneMember() throws {
+        let dir = try TempDir()
+        let path = try damagedTar(dir, field: 148..<156, with: Array("0000000\0".utf8))
+        let (items, _) = try readAll(path)
+        #expect(items.documents.map(\.text) == ["aaa", "ccc"])
+        #expect(items.rejections.map(\.code) == [.unreadableMember])
+        #expect(items.rejections.first?.message.contains("Damaged tar archive") == true)
+        #expect(items.rejections.first?.byteOffset == 1024)
+    }
+
+    @Test func damagedSizeSkipsOneMember() throws {
+        let dir = try TempDir()
+        let path = try damagedTar(dir, field: 124..<136, with: Array("zzzzzzzzzzz\0".utf8))
+        let (items, _) = try readAll(path)
+        #expect(items.documents.map(\.text) == ["aaa", "ccc"])
+        #expect(items.rejections.map(\.code) == [.unreadableMember])
+    }
+}

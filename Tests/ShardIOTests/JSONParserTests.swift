@@ -104,6 +104,14 @@ import Testing
         #expect(escaped.replacements == 6)
     }
 
+    @Test func repairAfterEscapesCountsEachReplacementOnce() throws {
+        // A lone surrogate escape and a raw invalid byte in one escaped string: the fast pass
+        // fails validation and the checked pass must not count the surrogate twice.
+        let r = try parseJSON(Array(#""\uD800\n"#.utf8) + [0xFF] + Array(#"x""#.utf8), policy: .repair)
+        #expect(r.value == .string("\u{FFFD}\n\u{FFFD}x"))
+        #expect(r.replacements == 2)
+    }
+
     @Test func depthLimit() throws {
         let ok = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
         #expect(try parseJSON(ok, maxDepth: 10) != .null)
