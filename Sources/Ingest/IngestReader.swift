@@ -189,9 +189,14 @@ public final class IngestReader: IteratorProtocol, Sequence {
             line += 1
             counters.lines += 1
             return reject(.recordTooLarge, "line of \(length) bytes exceeds the limit of \(options.maxRecordBytes) bytes; skipped", line: line, offset: offset, snippet: snippet)
-        case let .record(bytes, offset):
+        case .record(var bytes, var offset):
             line += 1
             counters.lines += 1
+            if line == 1 && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+                // A UTF-8 byte order mark before the first record (RFC 8259 §8.1 allows ignoring it).
+                bytes = UnsafeRawBufferPointer(rebasing: bytes[3...])
+                offset += 3
+            }
             if FieldMapping.isBlank(bytes) {
                 counters.emptyLines += 1
                 return nil

@@ -124,6 +124,32 @@ import Testing
         #expect(jsonError(hostile) == JSONError(.depthLimitExceeded(512), at: 512))
     }
 
+    @Test func mutatedInputsNeverCrashAndReportOffsetsInBounds() {
+        // Property: any byte string either parses or throws an error whose offset lies in the
+        // input, and whatever parses re-encodes to something that parses to the same value.
+        var rng = SplitMix64(seed: 99)
+        let alphabet = Array(#"{}[]:,"\u0aeE+-.tfn 1\#n\#t"#.utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xE2, 0xF0, 0xFF, 0xED]
+        for _ in 0..<3000 {
+            var bytes = randomJSON(&rng, depth: 3).jsonBytes
+            for _ in 0..<Int.random(in: 1...4, using: &rng) where !bytes.isEmpty {
+                let k = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[k] = alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]
+                case 1: bytes.remove(at: k)
+                default: bytes.insert(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)], at: k)
+                }
+            }
+            for policy in InvalidUTF8Policy.allCases {
+                do {
+                    let v = try parseJSON(bytes, policy: policy).value
+                    #expect(try parseJSON(v.jsonBytes).value == v)
+                } catch {
+                    #expect(error.offset >= 0 && error.offset <= bytes.count)
+                }
+            }
+        }
+    }
+
     @Test func parserReusesAcrossCalls() throws {
         var parser = JSONParser(invalidUTF8: .repair)
         let a = try withBytes(Array("\"a\\n\u{FF}\"".utf8)) { raw throws(JSONError) in try parser.parseValue(raw) }
