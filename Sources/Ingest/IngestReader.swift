@@ -49,7 +49,8 @@ public final class IngestReader: IteratorProtocol, Sequence {
         self.file = file
         self.options = options
         isTar = file.kind == .tar
-        archive = try ArchiveStream(path: file.path, layout: isTar ? .tar : .raw, blockSize: options.blockSize)
+        archive = try ArchiveStream(path: file.path, layout: isTar ? .tar : .raw,
+                                    compression: .of(name: file.path), blockSize: options.blockSize)
         buffer = RecordBuffer(maxRecordBytes: options.maxRecordBytes, blockSize: options.blockSize)
         parser = JSONParser(invalidUTF8: options.invalidUTF8)
         source = options.defaultSource ?? file.baseName

@@ -76,6 +76,19 @@ import ShardIO
         #expect(items.documents.map(\.text) == ["small"])
     }
 
+    @Test func compressionFollowsTheExtensionNotTheContents() throws {
+        let dir = try TempDir()
+        // Looks like uuencoded data to libarchive's sniffing filters; must stay plain text.
+        let uu = try readAll(try dir.write("uu.txt", "begin 644 notes\nM86)C\n`\nend\n"))
+        #expect(uu.items.documents.map(\.text) == ["begin 644 notes\nM86)C\n`\nend\n"])
+        // A gzip file without .gz is read as bytes: every line is rejected, nothing decoded.
+        try dir.write("g.jsonl", dolmaLine(id: "a", text: "x"))
+        try run("gzip", ["-n", "g.jsonl"], in: dir.path)
+        try FileManager.default.moveItem(atPath: dir.url("g.jsonl.gz"), toPath: dir.url("mislabelled.jsonl"))
+        let mislabelled = try readAll(dir.url("mislabelled.jsonl"))
+        #expect(mislabelled.items.documents.isEmpty && !mislabelled.items.rejections.isEmpty)
+    }
+
     @Test func plainTextFile() throws {
         let dir = try TempDir()
         let path = try dir.write("essay.txt", "An essay.\nTwo lines.")
