@@ -10,6 +10,22 @@ final class ArchiveStream {
         case tar
     }
 
+    /// The compression filter, chosen by file extension rather than sniffed: libarchive's
+    /// `filter_all` would also decode, say, a `.txt` that happens to start with `begin 644` as
+    /// uuencoded data, and could start external programs (lrzip, lzop, …).
+    enum Compression: Sendable {
+        case none, gzip, zstd, xz
+
+        /// The compression a file name's last extension implies.
+        static func of(name: String) -> Compression {
+            let lower = name.lowercased()
+            if lower.hasSuffix(".gz") || lower.hasSuffix(".tgz") { return .gzip }
+            if lower.hasSuffix(".zst") { return .zstd }
+            if lower.hasSuffix(".xz") { return .xz }
+            return .none
+        }
+    }
+
     enum Header {
         case entry(path: String, isRegular: Bool)
         case end
@@ -29,13 +45,18 @@ final class ArchiveStream {
     private let handle: OpaquePointer
     let path: String
 
-    init(path: String, layout: Layout, blockSize: Int) throws(IngestError) {
+    init(path: String, layout: Layout, compression: Compression, blockSize: Int) throws(IngestError) {
         guard let a = archive_read_new() else {
             throw IngestError(.cannotOpen, path: path, message: "libarchive could not allocate a reader (out of memory?)")
         }
         handle = a
         self.path = path
-        archive_read_support_filter_all(a)
+        switch compression {
+        case .none: break
+        case .gzip: archive_read_support_filter_gzip(a)
+        case .zstd: archive_read_support_filter_zstd(a)
+        case .xz: archive_read_support_filter_xz(a)
+        }
         switch layout {
         case .raw:
             archive_read_support_format_raw(a)
@@ -60,6 +81,9 @@ final class ArchiveStream {
     }
 
     var errorMessage: String { ArchiveStream.errorString(handle) }
+
+    /// Offset of the last header read in the uncompressed archive stream.
+    var headerPosition: Int { Int(archive_read_header_position(handle)) }
 
     func nextHeader() -> Header {
         pending = nil

@@ -45,7 +45,9 @@ public struct Rejection: Sendable, Equatable, CustomStringConvertible {
 
     public var file: String
     public var member: String?
+    /// As in `Provenance`; 0 for a damaged archive header (no record was reached).
     public var line: Int
+    /// As in `Provenance`; for a damaged archive header, its offset in the uncompressed archive.
     public var byteOffset: Int
     public var code: Code
     public var message: String

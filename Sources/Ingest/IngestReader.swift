@@ -33,6 +33,8 @@ public final class IngestReader: IteratorProtocol, Sequence {
     var line = 0
     /// After a WARC framing error: skip lines until the next version line, reporting once.
     var warcResyncing = false
+    /// After a damaged tar header: further damaged headers are part of the same damage.
+    var resyncingHeaders = false
 
     public var stats: IngestStats {
         var s = counters
@@ -47,7 +49,8 @@ public final class IngestReader: IteratorProtocol, Sequence {
         self.file = file
         self.options = options
         isTar = file.kind == .tar
-        archive = try ArchiveStream(path: file.path, layout: isTar ? .tar : .raw, blockSize: options.blockSize)
+        archive = try ArchiveStream(path: file.path, layout: isTar ? .tar : .raw,
+                                    compression: .of(name: file.path), blockSize: options.blockSize)
         buffer = RecordBuffer(maxRecordBytes: options.maxRecordBytes, blockSize: options.blockSize)
         parser = JSONParser(invalidUTF8: options.invalidUTF8)
         source = options.defaultSource ?? file.baseName
@@ -91,8 +94,14 @@ public final class IngestReader: IteratorProtocol, Sequence {
             return reject(.truncatedStream, "\(what) (\(message)); records before this point were read", line: line, offset: buffer.bytesRead, snippet: [])
         case let .skippable(message):
             member = nil
-            return reject(.unreadableMember, "archive member header could not be read (\(message)); skipped", line: 0, offset: 0, snippet: [])
+            // libarchive resynchronises block by block after a damaged header; report the damage
+            // once, not once per block it skips.
+            if resyncingHeaders { return nil }
+            resyncingHeaders = true
+            return reject(.unreadableMember, "damaged archive member header (\(message)); skipped to the next readable member",
+                          line: 0, offset: archive.headerPosition, snippet: [])
         case let .entry(path, isRegular):
+            resyncingHeaders = false
             buffer.reset(archive)
             line = 0
             warcResyncing = false
@@ -181,9 +190,14 @@ public final class IngestReader: IteratorProtocol, Sequence {
             line += 1
             counters.lines += 1
             return reject(.recordTooLarge, "line of \(length) bytes exceeds the limit of \(options.maxRecordBytes) bytes; skipped", line: line, offset: offset, snippet: snippet)
-        case let .record(bytes, offset):
+        case .record(var bytes, var offset):
             line += 1
             counters.lines += 1
+            if line == 1 && bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+                // A UTF-8 byte order mark before the first record (RFC 8259 §8.1 allows ignoring it).
+                bytes = UnsafeRawBufferPointer(rebasing: bytes[3...])
+                offset += 3
+            }
             if FieldMapping.isBlank(bytes) {
                 counters.emptyLines += 1
                 return nil

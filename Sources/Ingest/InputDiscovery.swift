@@ -2,7 +2,8 @@
 
 /// One input file found by `InputDiscovery`.
 public struct InputFile: Sendable, Hashable {
-    /// How the file's contents are read. libarchive detects the compression filter itself.
+    /// How the file's contents are read. The compression (gzip, zstd, xz or none) follows the
+    /// last extension (`.gz`/`.tgz`, `.zst`, `.xz`); it is not sniffed from the contents.
     public enum Kind: String, Sendable, Hashable {
         /// JSON Lines, optionally compressed (`.jsonl`, `.json`, `.jsonl.zst`, `.jsonl.gz`, ...).
         case jsonLines

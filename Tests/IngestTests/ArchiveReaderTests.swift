@@ -76,11 +76,56 @@ import ShardIO
         #expect(items.documents.map(\.text) == ["small"])
     }
 
+    @Test func compressionFollowsTheExtensionNotTheContents() throws {
+        let dir = try TempDir()
+        // Looks like uuencoded data to libarchive's sniffing filters; must stay plain text.
+        let uu = try readAll(try dir.write("uu.txt", "begin 644 notes\nM86)C\n`\nend\n"))
+        #expect(uu.items.documents.map(\.text) == ["begin 644 notes\nM86)C\n`\nend\n"])
+        // A gzip file without .gz is read as bytes: every line is rejected, nothing decoded.
+        try dir.write("g.jsonl", dolmaLine(id: "a", text: "x"))
+        try run("gzip", ["-n", "g.jsonl"], in: dir.path)
+        try FileManager.default.moveItem(atPath: dir.url("g.jsonl.gz"), toPath: dir.url("mislabelled.jsonl"))
+        let mislabelled = try readAll(dir.url("mislabelled.jsonl"))
+        #expect(mislabelled.items.documents.isEmpty && !mislabelled.items.rejections.isEmpty)
+    }
+
     @Test func plainTextFile() throws {
         let dir = try TempDir()
         let path = try dir.write("essay.txt", "An essay.\nTwo lines.")
         let (items, _) = try readAll(path)
         #expect(items.documents == [Document(id: StableID.make(source: "essay", relativePath: "essay.txt", member: nil, line: 1),
                                              text: "An essay.\nTwo lines.", source: "essay")])
+    }
+}
+
+@Suite struct DamagedTarTests {
+    /// A ustar archive of three one-block members whose second header is damaged in `field`.
+    func damagedTar(_ dir: TempDir, field: Range<Int>, with bytes: [UInt8]) throws -> String {
+        try dir.write("tree/a.txt", "aaa")
+        try dir.write("tree/b.txt", "bbb")
+        try dir.write("tree/c.txt", "ccc")
+        try run("tar", ["--format=ustar", "-cf", dir.url("t.tar"), "-C", dir.url("tree"), "a.txt", "b.txt", "c.txt"])
+        var tar = try dir.read("t.tar")
+        precondition(bytes.count == field.count)
+        tar.replaceSubrange((1024 + field.lowerBound)..<(1024 + field.upperBound), with: bytes)
+        return try dir.write("damaged.tar", tar)
+    }
+
+    @Test func damagedChecksumSkipsOneMember() throws {
+        let dir = try TempDir()
+        let path = try damagedTar(dir, field: 148..<156, with: Array("0000000\0".utf8))
+        let (items, _) = try readAll(path)
+        #expect(items.documents.map(\.text) == ["aaa", "ccc"])
+        #expect(items.rejections.map(\.code) == [.unreadableMember])
+        #expect(items.rejections.first?.message.contains("Damaged tar archive") == true)
+        #expect(items.rejections.first?.byteOffset == 1024)
+    }
+
+    @Test func damagedSizeSkipsOneMember() throws {
+        let dir = try TempDir()
+        let path = try damagedTar(dir, field: 124..<136, with: Array("zzzzzzzzzzz\0".utf8))
+        let (items, _) = try readAll(path)
+        #expect(items.documents.map(\.text) == ["aaa", "ccc"])
+        #expect(items.rejections.map(\.code) == [.unreadableMember])
     }
 }

@@ -10,7 +10,7 @@ import ShardIO
     @Test func residentMemoryStaysBounded() throws {
         let dir = try TempDir()
         let path = dir.url("big.jsonl")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         let body = String(repeating: "lorem ipsum dolor sit amet ", count: 150)  // ~4 KB
         var chunk: [UInt8] = []

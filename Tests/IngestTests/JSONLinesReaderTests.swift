@@ -114,6 +114,14 @@ import ShardIO
         #expect(atLimit.items.documents.map(\.id) == ["e"])
     }
 
+    @Test func byteOrderMarkBeforeTheFirstLineIsIgnored() throws {
+        let dir = try TempDir()
+        let path = try dir.write("bom.jsonl", [0xEF, 0xBB, 0xBF] + Array((dolmaLine(id: "a", text: "x") + dolmaLine(id: "b", text: "y")).utf8))
+        let (items, _) = try readAll(path)
+        #expect(items.documents.map(\.id) == ["a", "b"])
+        #expect(items.compactMap(\.provenance).first?.byteOffset == 3)
+    }
+
     @Test func emptyFileHasNoItems() throws {
         let dir = try TempDir()
         let (items, stats) = try readAll(try dir.write("empty.jsonl", ""))

@@ -104,6 +104,14 @@ import Testing
         #expect(escaped.replacements == 6)
     }
 
+    @Test func repairAfterEscapesCountsEachReplacementOnce() throws {
+        // A lone surrogate escape and a raw invalid byte in one escaped string: the fast pass
+        // fails validation and the checked pass must not count the surrogate twice.
+        let r = try parseJSON(Array(#""\uD800\n"#.utf8) + [0xFF] + Array(#"x""#.utf8), policy: .repair)
+        #expect(r.value == .string("\u{FFFD}\n\u{FFFD}x"))
+        #expect(r.replacements == 2)
+    }
+
     @Test func depthLimit() throws {
         let ok = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
         #expect(try parseJSON(ok, maxDepth: 10) != .null)
@@ -114,6 +122,32 @@ import Testing
         // The default limit stops a hostile input long before the stack runs out.
         let hostile = String(repeating: "[", count: 100_000)
         #expect(jsonError(hostile) == JSONError(.depthLimitExceeded(512), at: 512))
+    }
+
+    @Test func mutatedInputsNeverCrashAndReportOffsetsInBounds() {
+        // Property: any byte string either parses or throws an error whose offset lies in the
+        // input, and whatever parses re-encodes to something that parses to the same value.
+        var rng = SplitMix64(seed: 99)
+        let alphabet = Array(#"{}[]:,"\u0aeE+-.tfn 1\#n\#t"#.utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xE2, 0xF0, 0xFF, 0xED]
+        for _ in 0..<3000 {
+            var bytes = randomJSON(&rng, depth: 3).jsonBytes
+            for _ in 0..<Int.random(in: 1...4, using: &rng) where !bytes.isEmpty {
+                let k = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[k] = alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]
+                case 1: bytes.remove(at: k)
+                default: bytes.insert(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)], at: k)
+                }
+            }
+            for policy in InvalidUTF8Policy.allCases {
+                do {
+                    let v = try parseJSON(bytes, policy: policy).value
+                    #expect(try parseJSON(v.jsonBytes).value == v)
+                } catch {
+                    #expect(error.offset >= 0 && error.offset <= bytes.count)
+                }
+            }
+        }
     }
 
     @Test func parserReusesAcrossCalls() throws {

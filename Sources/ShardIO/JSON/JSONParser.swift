@@ -246,17 +246,58 @@ struct JSONReader {
             // Fast path: no escapes.
             let stop = i
             i += 1
-            if high != 0, let bad = ByteScan.firstInvalidUTF8(p, start, stop) {
-                if policy == .reject { throw JSONError(.invalidUTF8, at: bad) }
-                scratch.removeAll(keepingCapacity: true)
-                replacements += ByteScan.appendRepairingUTF8(p, start, stop, to: &scratch)
-                return String(decoding: scratch, as: UTF8.self)
+            let raw = UnsafeBufferPointer(start: p + start, count: stop - start)
+            if high == 0 {
+                return String(decoding: raw, as: UTF8.self)
             }
-            return String(decoding: UnsafeBufferPointer(start: p + start, count: stop - start), as: UTF8.self)
+            // One validating pass (the standard library's) in the common, valid case.
+            if let s = String(validating: raw, as: UTF8.self) { return s }
+            let bad = ByteScan.firstInvalidUTF8(p, start, stop) ?? start
+            switch policy { case .reject: throw JSONError(.invalidUTF8, at: bad); case .repair: break }
+            scratch.removeAll(keepingCapacity: true)
+            replacements += ByteScan.appendRepairingUTF8(p, start, stop, to: &scratch)
+            return String(decoding: scratch, as: UTF8.self)
         }
+        // Escapes: decode into `scratch`, copying raw runs unchecked; the standard library then
+        // validates the result once. Escapes only produce valid UTF-8 and runs end at ASCII
+        // bytes, so the result is valid exactly when every raw run is. If it is not, the string
+        // is decoded again with per-run checks to find the offset (or repair).
+        let savedReplacements = replacements
         scratch.removeAll(keepingCapacity: true)
-        try appendRun(from: start, high: high)
+        // The decoded string is never longer than the rest of the input: one allocation at most.
+        if scratch.capacity < end - start { scratch.reserveCapacity(end - start) }
+        scratch.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i - start))
+        var anyHigh = high
         while true {
+            guard i < end else { throw JSONError(.unexpectedEnd, at: i) }
+            let b = p[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                if anyHigh == 0 { return String(decoding: scratch, as: UTF8.self) }
+                if let s = String(validating: scratch, as: UTF8.self) { return s }
+                i = start
+                replacements = savedReplacements
+                return try readStringBodyChecked()
+            }
+            if b == UInt8(ascii: "\\") {
+                try readEscape()
+            } else {
+                throw JSONError(.controlCharacterInString, at: i)
+            }
+            let runStart = i
+            anyHigh |= scanPlainRun()
+            scratch.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: i - runStart))
+        }
+    }
+
+    /// The slow path for a string with escapes and invalid UTF-8: every raw run is checked
+    /// (reject) or repaired as it is copied. `i` is just after the opening quote.
+    mutating func readStringBodyChecked() throws(JSONError) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        while true {
+            let runStart = i
+            let runHigh = scanPlainRun()
+            try appendRun(from: runStart, high: runHigh)
             guard i < end else { throw JSONError(.unexpectedEnd, at: i) }
             let b = p[i]
             if b == UInt8(ascii: "\"") {
@@ -268,9 +309,6 @@ struct JSONReader {
             } else {
                 throw JSONError(.controlCharacterInString, at: i)
             }
-            let runStart = i
-            let runHigh = scanPlainRun()
-            try appendRun(from: runStart, high: runHigh)
         }
     }
 
@@ -279,7 +317,7 @@ struct JSONReader {
     @inline(__always)
     mutating func appendRun(from start: Int, high: UInt64) throws(JSONError) {
         if high != 0, let bad = ByteScan.firstInvalidUTF8(p, start, i) {
-            if policy == .reject { throw JSONError(.invalidUTF8, at: bad) }
+            switch policy { case .reject: throw JSONError(.invalidUTF8, at: bad); case .repair: break }
             replacements += ByteScan.appendRepairingUTF8(p, start, i, to: &scratch)
             return
         }
@@ -328,7 +366,7 @@ struct JSONReader {
     }
 
     mutating func loneSurrogate(at offset: Int) throws(JSONError) {
-        if policy == .reject { throw JSONError(.loneSurrogate, at: offset) }
+        if case .reject = policy { throw JSONError(.loneSurrogate, at: offset) }
         scratch.append(contentsOf: [0xEF, 0xBF, 0xBD] as [UInt8])
         replacements += 1
     }
