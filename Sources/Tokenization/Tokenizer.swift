@@ -20,7 +20,7 @@ public final class Tokenizer: Sendable {
     let addedNormalized: AddedTokenMatcher?
     let appliesNFC: Bool
     let fastPath: FastPath
-    enum FastPath { case none, gpt2, cl100k }
+    enum FastPath { case none, gpt2, cl100k, cl100kSingleDigits }
     /// Bytes of token `id` are `decodeArena[decodeOffsets[id]..<decodeOffsets[id + 1]]`.
     let decodeArena: [UInt8]
     let decodeOffsets: [Int]
@@ -134,6 +134,7 @@ public final class Tokenizer: Sendable {
         switch steps.count == 1 ? steps[0] : nil {
         case .split(.gpt2, .isolated, invert: false): fastPath = .gpt2
         case .split(.cl100k, .isolated, invert: false): fastPath = .cl100k
+        case .split(.cl100kSingleDigits, .isolated, invert: false): fastPath = .cl100kSingleDigits
         default: fastPath = .none
         }
     }
@@ -243,6 +244,14 @@ public final class Tokenizer: Sendable {
             var i = 0
             while i < n {
                 let e = scanner.cl100kEnd(p, i, n)
+                encoder.encodeWord(p + i, e - i, model: model, into: &out)
+                i = e
+            }
+        case .cl100kSingleDigits:
+            let scanner = PatternScanner()
+            var i = 0
+            while i < n {
+                let e = scanner.cl100kEnd(p, i, n, maxDigits: 1)
                 encoder.encodeWord(p + i, e - i, model: model, into: &out)
                 i = e
             }

@@ -4,7 +4,7 @@ import Testing
 
 /// Ids must equal what Hugging Face `tokenizers` produced for the same files and strings.
 @Suite struct GoldenTests {
-    @Test(arguments: ["gpt2", "gpt2-prefix", "gpt4", "generic-a", "generic-b", "gpt2-nfc"])
+    @Test(arguments: ["gpt2", "gpt2-prefix", "gpt4", "generic-a", "generic-b", "gpt2-nfc", "qwen"])
     func encodesLikeHuggingFace(name: String) throws {
         let cases = try Fixtures.cases.get()
         let expected = try #require(cases.expected[name])
@@ -30,6 +30,13 @@ import Testing
         for text in cases.texts where name != "generic-a" || !text.unicodeScalars.contains("-") {  // generic-a removes '-'
             #expect(tokenizer.decode(tokenizer.encode(text)) == text)
         }
+    }
+
+    @Test func knownPatternsTakeTheHandWrittenMatchers() throws {
+        #expect(try Fixtures.tokenizer("gpt2").fastPath == .gpt2)
+        #expect(try Fixtures.tokenizer("gpt4").fastPath == .cl100k)
+        #expect(try Fixtures.tokenizer("qwen").fastPath == .cl100kSingleDigits)
+        #expect(try Fixtures.tokenizer("generic-a").fastPath == .none)
     }
 
     @Test func prefixSpaceDecodesWithLeadingSpace() throws {

@@ -11,6 +11,7 @@
      legacy "a b" merges, ignore_merges=True (Llama-3 style).
    - `generic-a.json`, `generic-b.json`: Split with other regexes, String patterns, every behavior, invert.
    - `gpt2-nfc.json`: gpt2 with an NFC normalizer.
+   - `qwen.json`: gpt4 with single-digit numbers (`\p{N}` for `\p{N}{1,3}`) and NFC, as Qwen2.
 3. `cases.json`: test strings and the ids HF produces for each tokenizer.
 4. `scalar-classes.json`: which scalars HF's regex engine counts as \s, \p{L}, \p{N}.
 
@@ -175,10 +176,13 @@ def main():
         {"type": "Split", "pattern": {"Regex": "[,.;:!?]"}, "behavior": "MergedWithNext", "invert": False},
         {"type": "Split", "pattern": {"String": "  "}, "behavior": "Isolated", "invert": True},
         {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": False}]}
+    qwen = json.loads(json.dumps(gpt4))
+    qwen["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = CL100K.replace(r"\p{N}{1,3}", r"\p{N}")
+    qwen["normalizer"] = {"type": "NFC"}
     nfc = json.loads(json.dumps(base))
     nfc["normalizer"] = {"type": "NFC"}
     configs = {"gpt2": gpt2, "gpt2-prefix": prefix, "gpt4": gpt4, "generic-a": generic_a, "generic-b": generic_b,
-               "gpt2-nfc": nfc}
+               "gpt2-nfc": nfc, "qwen": qwen}
     loaded = {}
     for name, cfg in configs.items():
         s = json.dumps(cfg, ensure_ascii=False, separators=(",", ":"))
