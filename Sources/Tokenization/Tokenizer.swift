@@ -84,6 +84,14 @@ public final class Tokenizer: Sendable {
             maxID = max(maxID, added.id)
             bytesOfID[added.id] = Array(added.content.utf8)
         }
+        // Ids are dense in every real file; a huge stray id would make the decode table huge.
+        let entries = config.vocab.count + file.addedTokens.count
+        guard maxID < 2 * entries + 1024 else {
+            throw TokenizationError(
+                code: .malformedJSON,
+                message: "the largest token id \(maxID) is far above the \(entries) tokens defined; ids must be (nearly) dense.",
+                jsonPath: "model.vocab")
+        }
         vocabularySize = maxID + 1
         var arena: [UInt8] = []
         var offsets = [0]
