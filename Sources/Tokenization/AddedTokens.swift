@@ -16,6 +16,8 @@ struct AddedTokenMatcher: Sendable {
     let entries: [Entry]
     /// `candidates[b]`: indices of entries starting with byte `b`, longest first.
     let candidates: [[Int]]
+    /// `isFirstByte[b]`: some entry starts with byte `b` (lets the scan skip other bytes cheaply).
+    let isFirstByte: [Bool]
 
     init?(_ tokens: [AddedTokenConfig]) {
         guard !tokens.isEmpty else { return nil }
@@ -28,6 +30,7 @@ struct AddedTokenMatcher: Sendable {
         for b in 0..<256 { candidates[b].sort { entries[$0].bytes.count > entries[$1].bytes.count } }
         self.entries = entries
         self.candidates = candidates
+        self.isFirstByte = candidates.map { !$0.isEmpty }
     }
 
     /// Splits `p[a..<b]` into pieces: `(range, id)` with `id == -1` for text between tokens.
@@ -36,11 +39,14 @@ struct AddedTokenMatcher: Sendable {
         var startOffset = a
         var i = a
         while i < b {
-            let list = candidates[Int(p[i])]
-            if list.isEmpty {
-                i += 1
-                continue
+            // Skip bytes no token starts with.
+            i = isFirstByte.withUnsafeBufferPointer { first in
+                var k = i
+                while k < b && !first[Int(p[k])] { k += 1 }
+                return k
             }
+            if i >= b { break }
+            let list = candidates[Int(p[i])]
             var found = -1
             for index in list {
                 let bytes = entries[index].bytes

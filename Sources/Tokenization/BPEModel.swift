@@ -27,6 +27,7 @@ final class BPEModel: @unchecked Sendable {
 /// Per-thread mutable state of encoding: the word cache and the merge scratch buffers.
 ///
 /// A `Tokenizer` keeps a small pool of these, so concurrent `encode` calls never share one.
+/// Each holds a 64K-word cache in fixed buffers (about 14 MB, touched lazily as it fills).
 final class WordEncoder {
     // Merge scratch, grown on demand, never shrunk.
     private var capacity = 0
@@ -36,34 +37,34 @@ final class WordEncoder {
     private var next: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     private var heap: UnsafeMutablePointer<UInt64> = .allocate(capacity: 1)
 
-    // Word cache: open addressing over `cacheSlots`; entries hold key bytes and ids in two arenas.
-    static let cacheSlotCount = 1 << 15
-    static let cacheMaxEntries = 1 << 14
+    // Word cache: open addressing over `cacheSlots`; entry e's key bytes are
+    // `keyArena[keyStart[e]..<keyStart[e] + keyLength[e]]`, its ids likewise in `idArena`.
+    // Everything is a fixed-size buffer behind a `let` pointer: no reallocation and no dynamic
+    // exclusivity checks in the hot loop. When an entry no longer fits, the whole cache is cleared.
+    static let cacheSlotCount = 1 << 17
+    static let cacheMaxEntries = 1 << 16
+    static let keyArenaCapacity = 1 << 22
+    static let idArenaCapacity = 1 << 21
     /// Words longer than this are not cached (they are rare and would crowd the arenas).
     static let cacheMaxWordBytes = 96
     private let cacheSlots: UnsafeMutablePointer<Int32>
-    private var cacheHashes: [UInt64] = []
-    private var cacheKeyStart: [Int32] = []
-    private var cacheKeyLength: [Int32] = []
-    private var cacheIDStart: [Int32] = []
-    private var cacheIDLength: [Int32] = []
-    private var keyArena: [UInt8] = []
-    private var idArena: [Int32] = []
-
-    /// Reused buffers for the pre-tokenizer pipeline, one set per pipeline level.
-    var matchBuffers: [[Range<Int>]] = []
-    var spanBuffers: [[(range: Range<Int>, isMatch: Bool)]] = []
-    var pieceBuffers: [[Range<Int>]] = []
-    var prefixBuffers: [[UInt8]] = []
+    private let cacheHashes: UnsafeMutablePointer<UInt64>
+    /// Per entry: key start, key length, id start, id count.
+    private let cacheEntries: UnsafeMutablePointer<Int32>
+    private let keyArena: UnsafeMutablePointer<UInt8>
+    private let idArena: UnsafeMutablePointer<Int32>
+    /// entry count, key arena used, id arena used.
+    private let cacheCounters: UnsafeMutablePointer<Int>
 
     init() {
         cacheSlots = .allocate(capacity: Self.cacheSlotCount)
         cacheSlots.initialize(repeating: -1, count: Self.cacheSlotCount)
-        cacheHashes.reserveCapacity(Self.cacheMaxEntries)
-        cacheKeyStart.reserveCapacity(Self.cacheMaxEntries)
-        cacheKeyLength.reserveCapacity(Self.cacheMaxEntries)
-        cacheIDStart.reserveCapacity(Self.cacheMaxEntries)
-        cacheIDLength.reserveCapacity(Self.cacheMaxEntries)
+        cacheHashes = .allocate(capacity: Self.cacheMaxEntries)
+        cacheEntries = .allocate(capacity: 4 * Self.cacheMaxEntries)
+        keyArena = .allocate(capacity: Self.keyArenaCapacity)
+        idArena = .allocate(capacity: Self.idArenaCapacity)
+        cacheCounters = .allocate(capacity: 3)
+        cacheCounters.initialize(repeating: 0, count: 3)
     }
 
     deinit {
@@ -73,6 +74,11 @@ final class WordEncoder {
         next.deallocate()
         heap.deallocate()
         cacheSlots.deallocate()
+        cacheHashes.deallocate()
+        cacheEntries.deallocate()
+        keyArena.deallocate()
+        idArena.deallocate()
+        cacheCounters.deallocate()
     }
 
     private func reserve(_ n: Int) {
@@ -88,13 +94,7 @@ final class WordEncoder {
 
     private func clearCache() {
         cacheSlots.update(repeating: -1, count: Self.cacheSlotCount)
-        cacheHashes.removeAll(keepingCapacity: true)
-        cacheKeyStart.removeAll(keepingCapacity: true)
-        cacheKeyLength.removeAll(keepingCapacity: true)
-        cacheIDStart.removeAll(keepingCapacity: true)
-        cacheIDLength.removeAll(keepingCapacity: true)
-        keyArena.removeAll(keepingCapacity: true)
-        idArena.removeAll(keepingCapacity: true)
+        cacheCounters.update(repeating: 0, count: 3)
     }
 
     /// Appends the ids of one pre-tokenized word `p[0..<n]` (raw bytes, not yet byte-level mapped).
@@ -115,43 +115,46 @@ final class WordEncoder {
         let cacheable = n <= Self.cacheMaxWordBytes
         var hash: UInt64 = 0
         var slot = 0
+        let mask = Self.cacheSlotCount - 1
         if cacheable {
             hash = hashBytes(p, n)
-            slot = Int(truncatingIfNeeded: hash) & (Self.cacheSlotCount - 1)
+            slot = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let e = Int(cacheSlots[slot])
                 if e < 0 { break }
-                if cacheHashes[e] == hash && Int(cacheKeyLength[e]) == n {
-                    let equal = keyArena.withUnsafeBufferPointer { arena -> Bool in
-                        guard let base = arena.baseAddress else { return false }
-                        return memEqual(base + Int(cacheKeyStart[e]), p, n)
-                    }
-                    if equal {
-                        let start = Int(cacheIDStart[e]), length = Int(cacheIDLength[e])
-                        idArena.withUnsafeBufferPointer { ids in
-                            for k in start..<(start + length) { out.append(ids[k]) }
-                        }
-                        return
-                    }
+                let entry = cacheEntries + 4 * e
+                if cacheHashes[e] == hash && Int(entry[1]) == n && memEqual(keyArena + Int(entry[0]), p, n) {
+                    let ids = UnsafeBufferPointer(start: idArena + Int(entry[2]), count: Int(entry[3]))
+                    out.append(contentsOf: ids)
+                    return
                 }
-                slot = (slot + 1) & (Self.cacheSlotCount - 1)
+                slot = (slot + 1) & mask
             }
         }
         let before = out.count
         merge(p, n, model: model, into: &out)
         if cacheable {
-            if cacheHashes.count >= Self.cacheMaxEntries {
+            let produced = out.count - before
+            if cacheCounters[0] >= Self.cacheMaxEntries || cacheCounters[1] + n > Self.keyArenaCapacity
+                || cacheCounters[2] + produced > Self.idArenaCapacity {
                 clearCache()
-                slot = Int(truncatingIfNeeded: hash) & (Self.cacheSlotCount - 1)
+                slot = Int(truncatingIfNeeded: hash) & mask
             }
-            cacheSlots[slot] = Int32(cacheHashes.count)
-            cacheHashes.append(hash)
-            cacheKeyStart.append(Int32(keyArena.count))
-            cacheKeyLength.append(Int32(n))
-            cacheIDStart.append(Int32(idArena.count))
-            cacheIDLength.append(Int32(out.count - before))
-            keyArena.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
-            idArena.append(contentsOf: out[before...])
+            let e = cacheCounters[0]
+            cacheSlots[slot] = Int32(e)
+            cacheHashes[e] = hash
+            let entry = cacheEntries + 4 * e
+            entry[0] = Int32(cacheCounters[1])
+            entry[1] = Int32(n)
+            entry[2] = Int32(cacheCounters[2])
+            entry[3] = Int32(produced)
+            (keyArena + cacheCounters[1]).update(from: p, count: n)
+            out.withUnsafeBufferPointer { ids in
+                if let base = ids.baseAddress { (idArena + cacheCounters[2]).update(from: base + before, count: produced) }
+            }
+            cacheCounters[0] = e + 1
+            cacheCounters[1] += n
+            cacheCounters[2] += produced
         }
     }
 
@@ -165,6 +168,7 @@ final class WordEncoder {
     /// list over the symbols (O(n log n)).
     private func merge(_ p: UnsafePointer<UInt8>, _ n: Int, model: BPEModel, into out: inout [Int32]) {
         reserve(n)
+        let symbols = self.symbols  // locals: no exclusivity check per element access
         var count = 0
         var lastWasUnknown = false
         for i in 0..<n {
@@ -189,6 +193,7 @@ final class WordEncoder {
     }
 
     private func mergeLinear(_ n0: Int, _ pairs: PairTable, into out: inout [Int32]) {
+        let symbols = self.symbols, ranks = self.ranks
         var n = n0
         if n > 1 {
             for i in 0..<(n - 1) { ranks[i] = pairs.get(PairTable.key(symbols[i], symbols[i + 1])) }
@@ -213,10 +218,11 @@ final class WordEncoder {
             if at > 0 { ranks[at - 1] = pairs.get(PairTable.key(symbols[at - 1], symbols[at])) }
             if at < n - 1 { ranks[at] = pairs.get(PairTable.key(symbols[at], symbols[at + 1])) }
         }
-        for i in 0..<n { out.append(symbols[i]) }
+        out.append(contentsOf: UnsafeBufferPointer(start: symbols, count: n))
     }
 
     private func mergeHeap(_ n: Int, _ pairs: PairTable, into out: inout [Int32]) {
+        let symbols = self.symbols, previous = self.previous, next = self.next, heap = self.heap
         var heapCount = 0
         @inline(__always) func push(_ v: UInt64) {
             var i = heapCount

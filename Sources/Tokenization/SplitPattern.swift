@@ -8,6 +8,8 @@ enum SplitPattern: Sendable {
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
     /// (GPT-4 cl100k, also Llama 3), with or without tiktoken's possessive quantifiers.
     case cl100k
+    /// The cl100k pattern with single digits (`\p{N}` for `\p{N}{1,3}`), as in Qwen2.
+    case cl100kSingleDigits
     /// A literal byte string (`{"String": ...}`).
     case literal([UInt8])
     /// Any other regex, through ICU. ICU's `\s` and class semantics can differ from Oniguruma's.
@@ -20,6 +22,10 @@ enum SplitPattern: Sendable {
     ]
 
     /// Recognises the fast patterns by their exact source; compiles anything else with ICU.
+    static let cl100kSingleDigitSources: Set<String> = [
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#,
+    ]
+
     static func make(_ config: SplitPatternConfig, jsonPath: String) throws -> SplitPattern {
         switch config {
         case .string(let literal):
@@ -30,6 +36,7 @@ enum SplitPattern: Sendable {
         case .regex(let source):
             if source == gpt2Source { return .gpt2 }
             if cl100kSources.contains(source) { return .cl100k }
+            if cl100kSingleDigitSources.contains(source) { return .cl100kSingleDigits }
             do {
                 return .regex(RegexBox(try NSRegularExpression(pattern: source)))
             } catch {
@@ -101,7 +108,8 @@ struct PatternScanner {
         return whitespaceEnd(p, i, n, end, stopAfterNewline: false)
     }
 
-    func cl100kEnd(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+    /// `maxDigits` is 3 for cl100k, 1 for the single-digit variant.
+    func cl100kEnd(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int, maxDigits: Int = 3) -> Int {
         let b = p[i]
         if b == 0x27, i + 1 < end {  // (?i:'s|'t|'re|'ve|'m|'ll|'d); U+017F ſ folds to s
             let b1 = p[i + 1] | 0x20
@@ -121,7 +129,7 @@ struct PatternScanner {
         if c == ScalarClass.number {  // \p{N}{1,3}
             var j = i + n
             var count = 1
-            while count < 3 && j < end {
+            while count < maxDigits && j < end {
                 let (c2, n2, _) = classAt(p, j, end)
                 if c2 != ScalarClass.number { break }
                 j += n2
@@ -185,6 +193,14 @@ extension SplitPattern {
             var i = 0
             while i < count {
                 let e = scanner.cl100kEnd(p, i, count)
+                out.append(i..<e)
+                i = e
+            }
+        case .cl100kSingleDigits:
+            let scanner = PatternScanner()
+            var i = 0
+            while i < count {
+                let e = scanner.cl100kEnd(p, i, count, maxDigits: 1)
                 out.append(i..<e)
                 i = e
             }

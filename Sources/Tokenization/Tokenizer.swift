@@ -19,6 +19,8 @@ public final class Tokenizer: Sendable {
     let addedRaw: AddedTokenMatcher?
     let addedNormalized: AddedTokenMatcher?
     let appliesNFC: Bool
+    let fastPath: FastPath
+    enum FastPath { case none, gpt2, cl100k, cl100kSingleDigits }
     /// Bytes of token `id` are `decodeArena[decodeOffsets[id]..<decodeOffsets[id + 1]]`.
     let decodeArena: [UInt8]
     let decodeOffsets: [Int]
@@ -82,6 +84,14 @@ public final class Tokenizer: Sendable {
             maxID = max(maxID, added.id)
             bytesOfID[added.id] = Array(added.content.utf8)
         }
+        // Ids are dense in every real file; a huge stray id would make the decode table huge.
+        let entries = config.vocab.count + file.addedTokens.count
+        guard maxID < 2 * entries + 1024 else {
+            throw TokenizationError(
+                code: .malformedJSON,
+                message: "the largest token id \(maxID) is far above the \(entries) tokens defined; ids must be (nearly) dense.",
+                jsonPath: "model.vocab")
+        }
         vocabularySize = maxID + 1
         var arena: [UInt8] = []
         var offsets = [0]
@@ -129,6 +139,12 @@ public final class Tokenizer: Sendable {
         addedRaw = AddedTokenMatcher(file.addedTokens.filter { !$0.normalized })
         addedNormalized = AddedTokenMatcher(file.addedTokens.filter { $0.normalized })
         appliesNFC = file.normalizer?.appliesNFC ?? false
+        switch steps.count == 1 ? steps[0] : nil {
+        case .split(.gpt2, .isolated, invert: false): fastPath = .gpt2
+        case .split(.cl100k, .isolated, invert: false): fastPath = .cl100k
+        case .split(.cl100kSingleDigits, .isolated, invert: false): fastPath = .cl100kSingleDigits
+        default: fastPath = .none
+        }
     }
 
     private static func describe(_ error: DecodingError) -> TokenizationError {
@@ -201,7 +217,7 @@ public final class Tokenizer: Sendable {
 
     private func encodeNormalized(_ p: UnsafePointer<UInt8>, _ n: Int, _ encoder: WordEncoder, _ out: inout [Int32]) {
         guard let addedNormalized else {
-            run(p, n, level: 0, encoder, &out)
+            runPieces(p, n, encoder, &out)
             return
         }
         var segments: [(range: Range<Int>, id: Int32)] = []
@@ -210,7 +226,42 @@ public final class Tokenizer: Sendable {
             if segment.id >= 0 {
                 out.append(segment.id)
             } else {
-                run(p + segment.range.lowerBound, segment.range.count, level: 0, encoder, &out)
+                runPieces(p + segment.range.lowerBound, segment.range.count, encoder, &out)
+            }
+        }
+    }
+
+    /// Pre-tokenizes and encodes text between added tokens; the common pipelines (GPT-2 ByteLevel,
+    /// cl100k Split + ByteLevel without regex) take a direct loop, the rest the general `run`.
+    @inline(__always)
+    private func runPieces(_ p: UnsafePointer<UInt8>, _ n: Int, _ encoder: WordEncoder, _ out: inout [Int32]) {
+        if n == 0 { return }
+        switch fastPath {
+        case .none:
+            run(p, n, level: 0, encoder, &out)
+        case .gpt2:
+            let scanner = PatternScanner()
+            var i = 0
+            while i < n {
+                let e = scanner.gpt2End(p, i, n)
+                encoder.encodeWord(p + i, e - i, model: model, into: &out)
+                i = e
+            }
+        case .cl100k:
+            let scanner = PatternScanner()
+            var i = 0
+            while i < n {
+                let e = scanner.cl100kEnd(p, i, n)
+                encoder.encodeWord(p + i, e - i, model: model, into: &out)
+                i = e
+            }
+        case .cl100kSingleDigits:
+            let scanner = PatternScanner()
+            var i = 0
+            while i < n {
+                let e = scanner.cl100kEnd(p, i, n, maxDigits: 1)
+                encoder.encodeWord(p + i, e - i, model: model, into: &out)
+                i = e
             }
         }
     }

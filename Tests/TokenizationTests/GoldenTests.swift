@@ -4,7 +4,7 @@ import Testing
 
 /// Ids must equal what Hugging Face `tokenizers` produced for the same files and strings.
 @Suite struct GoldenTests {
-    @Test(arguments: ["gpt2", "gpt2-prefix", "gpt4", "generic-a", "generic-b"])
+    @Test(arguments: ["gpt2", "gpt2-prefix", "gpt4", "generic-a", "generic-b", "gpt2-nfc", "qwen"])
     func encodesLikeHuggingFace(name: String) throws {
         let cases = try Fixtures.cases.get()
         let expected = try #require(cases.expected[name])
@@ -30,6 +30,13 @@ import Testing
         for text in cases.texts where name != "generic-a" || !text.unicodeScalars.contains("-") {  // generic-a removes '-'
             #expect(tokenizer.decode(tokenizer.encode(text)) == text)
         }
+    }
+
+    @Test func knownPatternsTakeTheHandWrittenMatchers() throws {
+        #expect(try Fixtures.tokenizer("gpt2").fastPath == .gpt2)
+        #expect(try Fixtures.tokenizer("gpt4").fastPath == .cl100k)
+        #expect(try Fixtures.tokenizer("qwen").fastPath == .cl100kSingleDigits)
+        #expect(try Fixtures.tokenizer("generic-a").fastPath == .none)
     }
 
     @Test func prefixSpaceDecodesWithLeadingSpace() throws {
@@ -76,4 +83,32 @@ import Testing
         #expect(tokenizer.decode(l) == long)
         #expect(!s.isEmpty && l.count > s.count)
     }
+}
+
+@Suite struct ConcurrencyTests {
+    @Test func concurrentEncodesAgree() throws {
+        let tokenizer = try Fixtures.tokenizer("gpt4")
+        let texts = try Fixtures.cases.get().texts
+        let expected = texts.map { tokenizer.encode($0) }
+        let results = ResultBox(count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { worker in
+            var ok = true
+            for round in 0..<3 {
+                for (i, text) in texts.enumerated() where (i + round + worker) % 2 == 0 {
+                    if tokenizer.encode(text) != expected[i] { ok = false }
+                }
+            }
+            results.set(worker, ok)
+        }
+        #expect(results.all)
+    }
+}
+
+/// Collects per-worker flags from `concurrentPerform`.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flags: [Bool]
+    init(count: Int) { flags = [Bool](repeating: false, count: count) }
+    func set(_ i: Int, _ value: Bool) { lock.lock(); flags[i] = value; lock.unlock() }
+    var all: Bool { lock.lock(); defer { lock.unlock() }; return flags.allSatisfy { $0 } }
 }

@@ -63,6 +63,15 @@ import Testing
         #expect(error.jsonPath == "model.merges[0]")
     }
 
+    @Test func hugeSparseIDIsRejected() throws {
+        let error = try loadError { object in
+            var added = object["added_tokens"] as? [[String: Any]] ?? []
+            added.append(["id": 2_000_000_000, "content": "<huge>", "special": true])
+            object["added_tokens"] = added
+        }
+        #expect(error.code == .malformedJSON)
+    }
+
     @Test func badRegexIsInvalidPattern() throws {
         let error = try loadError {
             $0["pre_tokenizer"] = ["type": "Split", "pattern": ["Regex": "(unclosed"], "behavior": "Isolated", "invert": false]

@@ -9,7 +9,11 @@
      lstrip / rstrip / single_word / normalized.
    - `gpt4.json`: Sequence[Split(cl100k pattern, Isolated), ByteLevel(use_regex=False)],
      legacy "a b" merges, ignore_merges=True (Llama-3 style).
+   - `generic-a.json`, `generic-b.json`: Split with other regexes, String patterns, every behavior, invert.
+   - `gpt2-nfc.json`: gpt2 with an NFC normalizer.
+   - `qwen.json`: gpt4 with single-digit numbers (`\p{N}` for `\p{N}{1,3}`) and NFC, as Qwen2.
 3. `cases.json`: test strings and the ids HF produces for each tokenizer.
+4. `scalar-classes.json`: which scalars HF's regex engine counts as \s, \p{L}, \p{N}.
 
 Run from the repository root: python3 scripts/tokenizer/make_fixtures.py
 """
@@ -17,7 +21,7 @@ import json
 import os
 import random
 
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders, AddedToken
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 
 OUT = os.path.join("Tests", "TokenizationTests", "Fixtures")
 CL100K = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
@@ -102,6 +106,29 @@ EDGE_CASES = [
 ]
 
 
+def write_scalar_classes():
+    """`scalar-classes.json`: the scalars Oniguruma (inside `tokenizers`) matches with \\s, \\p{L}
+    and \\p{N}, as inclusive [first, last] ranges, probed over every scalar."""
+    chars = [chr(c) for c in range(0x110000) if not (0xD800 <= c < 0xE000)]
+    everything = "".join(chars)
+    out = {}
+    for name, pattern in [("whitespace", r"\s"), ("letter", r"\p{L}"), ("number", r"\p{N}")]:
+        split = pre_tokenizers.Split(Regex(pattern), "removed")
+        unmatched = set("".join(piece for piece, _ in split.pre_tokenize_str(everything)))
+        ranges = []
+        for ch in chars:
+            if ch in unmatched:
+                continue
+            c = ord(ch)
+            if ranges and ranges[-1][1] == c - 1:
+                ranges[-1][1] = c
+            else:
+                ranges.append([c, c])
+        out[name] = ranges
+    with open(os.path.join(OUT, "scalar-classes.json"), "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+
+
 def main():
     rng = random.Random(20251123)
     os.makedirs(OUT, exist_ok=True)
@@ -149,7 +176,13 @@ def main():
         {"type": "Split", "pattern": {"Regex": "[,.;:!?]"}, "behavior": "MergedWithNext", "invert": False},
         {"type": "Split", "pattern": {"String": "  "}, "behavior": "Isolated", "invert": True},
         {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": False}]}
-    configs = {"gpt2": gpt2, "gpt2-prefix": prefix, "gpt4": gpt4, "generic-a": generic_a, "generic-b": generic_b}
+    qwen = json.loads(json.dumps(gpt4))
+    qwen["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = CL100K.replace(r"\p{N}{1,3}", r"\p{N}")
+    qwen["normalizer"] = {"type": "NFC"}
+    nfc = json.loads(json.dumps(base))
+    nfc["normalizer"] = {"type": "NFC"}
+    configs = {"gpt2": gpt2, "gpt2-prefix": prefix, "gpt4": gpt4, "generic-a": generic_a, "generic-b": generic_b,
+               "gpt2-nfc": nfc, "qwen": qwen}
     loaded = {}
     for name, cfg in configs.items():
         s = json.dumps(cfg, ensure_ascii=False, separators=(",", ":"))
@@ -168,6 +201,7 @@ def main():
         cases[name] = [t.encode(s, add_special_tokens=False).ids for s in texts]
     with open(os.path.join(OUT, "cases.json"), "w", encoding="ascii") as f:
         json.dump(cases, f, ensure_ascii=True, separators=(",", ":"))
+    write_scalar_classes()
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
     print(f"wrote {len(texts)} cases; fixtures total {total} bytes")
 
