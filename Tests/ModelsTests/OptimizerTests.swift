@@ -130,6 +130,27 @@ private func optimizerErrorCode(_ body: () throws -> Void) -> OptimizerError.Cod
         #expect(adam32.step == 3)
     }
 
+    @Test func vectorisedFloatPathMatchesScalarPathBitwise() throws {
+        // 37 elements: four 8-lane blocks then a 5-element scalar tail; one element at a time is
+        // all scalar. Both must give identical bits, and a mask boundary inside a block too.
+        let config = AdamWConfig(learningRate: 1e-2, beta1: 0.8, beta2: 0.95, epsilon: 1e-6, weightDecay: 0.1)
+        let n = 37
+        let mask = WeightDecayMask(count: n, decayed: [3..<21])
+        let theta0 = pseudoRandom(count: n, seed: 21).map(Float.init)
+        let gradients = (0..<3).map { pseudoRandom(count: n, seed: 30 + UInt64($0)).map(Float.init) }
+        var whole = try AdamW<Float>(config: config, count: n, decayMask: mask)
+        var theta = theta0
+        for g in gradients { whole.update(parameters: &theta, gradients: g) }
+        for i in 0..<n {
+            let decayed = (3..<21).contains(i)
+            var single = try AdamW<Float>(config: config, count: 1, decayMask: WeightDecayMask(count: 1, decayed: decayed ? [0..<1] : []))
+            var x = [theta0[i]]
+            for g in gradients { single.update(parameters: &x, gradients: [g[i]]) }
+            #expect(x[0].bitPattern == theta[i].bitPattern, "element \(i)")
+            #expect(single.secondMoment[0].bitPattern == whole.secondMoment[i].bitPattern)
+        }
+    }
+
     @Test func maskLimitsDecayToMatrices() throws {
         var layout = ParameterLayout()
         layout.add("w", shape: [2, 2])
