@@ -11,6 +11,7 @@ tokens. It prints one JSON line per (framework, config) with tokens/s after warm
     python3 scripts/bench/lm_reference.py --check             # parameter count/names = our layout; torch == jax
     python3 scripts/bench/lm_reference.py                     # all frameworks, both configs
     python3 scripts/bench/lm_reference.py --frameworks jax --configs small --seconds 5
+    python3 scripts/bench/lm_reference.py --golden scripts/bench/golden   # Float64 fixtures for Swift tests
 
 Threads: OMP_NUM_THREADS=1, torch.set_num_threads(1), XLA_FLAGS with
 --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1 (set below, before the
@@ -215,6 +216,113 @@ def bench_torch(cfg, compiled, seconds, warmup, seed=0):
     return measure(lambda k: step(k).item(), cfg, seconds, warmup_s)
 
 
+def encoder_layout(cfg):
+    """The DataRater encoder's layout: the LM's blocks and ln_f, then `head.weight` [d, 1]."""
+    return layout(cfg) + [("head.weight", (cfg["d_model"], 1))]
+
+
+def torch_encoder(cfg, seed=0):
+    """DataRater encoder: same blocks, non-causal attention with key padding mask, masked mean
+    pooling over valid positions, ln_f, head [d, 1] without bias. Returns one score per sequence.
+
+    The head is zero-initialised in the product; here it is random so golden gradients are non-trivial.
+    """
+    import torch
+    import torch.nn as nn
+
+    lm = torch_model(cfg, seed)
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok_emb, self.pos_emb, self.blocks, self.ln_f = lm.tok_emb, lm.pos_emb, lm.blocks, lm.ln_f
+            self.head = nn.Module()
+            self.head.weight = nn.Parameter(torch.randn(cfg["d_model"], 1) * 0.02)
+
+        def forward(self, tokens, mask):
+            b, t = tokens.shape
+            attn_mask = mask[:, None, None, :] | torch.eye(t, dtype=torch.bool)[None, None]
+            x = self.tok_emb[tokens] + self.pos_emb[:t]
+            for block in self.blocks:
+                x = block(x, attn_mask)
+            m = mask.to(x.dtype)[..., None]
+            pooled = (x * m).sum(1) / m.sum(1).clamp(min=1)
+            return (self.ln_f(pooled) @ self.head.weight)[:, 0]
+
+    return Encoder()
+
+
+GOLDEN_CONFIG = dict(vocab_size=37, d_model=16, n_layers=2, n_heads=2, context_length=9, batch=3)
+
+
+def write_golden(directory):
+    """Float64 forward/backward/AdamW results of the tiny LM and encoder for the Swift tests.
+
+    lm_golden.safetensors: the LM parameters (layout names), input.tokens / input.mask [B, T]
+    (as F64 0/1 and integer values), output.loss [1], output.per_example_loss [B],
+    output.logits [B, T, V], grad.NAME, and after_adamw.NAME (one torch AdamW step with
+    lr 1e-2, betas 0.9/0.999, eps 1e-8, weight decay 0.01 on every parameter).
+    encoder_golden.safetensors: encoder parameters, the same inputs, output.scores [B],
+    input.score_weights c [B] and grad.NAME of sum_j c_j * score_j.
+    Config beside each as JSON (snake_case), and in the metadata.
+    """
+    import torch
+    from safetensors.torch import save_file
+
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    cfg = GOLDEN_CONFIG
+    model_cfg = {k: v for k, v in cfg.items() if k != "batch"}
+    os.makedirs(directory, exist_ok=True)
+    tokens_np, mask_np = make_batch(cfg, 7, pad=True)
+    tokens, mask = torch.from_numpy(tokens_np), torch.from_numpy(mask_np)
+    inputs = {"input.tokens": tokens.double(), "input.mask": mask.double()}
+    meta = {"config": json.dumps(model_cfg, sort_keys=True), "generator": "scripts/bench/lm_reference.py --golden"}
+
+    lm = torch_model(cfg, seed=3)
+    loss, per_example = lm(tokens, mask)
+    loss.backward()
+    with torch.no_grad():
+        b, t = tokens.shape
+        # Logits recomputed by hooking the final projection would duplicate code; use a forward pass
+        # with the same modules instead.
+        x = lm.tok_emb[tokens] + lm.pos_emb[:t]
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        attn_mask = (causal[None, None] & mask[:, None, None, :]) | torch.eye(t, dtype=torch.bool)[None, None]
+        for block in lm.blocks:
+            x = block(x, attn_mask)
+        logits = lm.ln_f(x) @ lm.tok_emb.T
+    out = {name: p.detach().clone() for name, p in lm.named_parameters()}
+    out.update(inputs)
+    out["output.loss"] = loss.detach().reshape(1)
+    out["output.per_example_loss"] = per_example.detach()
+    out["output.logits"] = logits
+    out.update({f"grad.{name}": p.grad.clone() for name, p in lm.named_parameters()})
+    opt = torch.optim.AdamW(lm.parameters(), lr=1e-2, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    opt.step()
+    out.update({f"after_adamw.{name}": p.detach().clone() for name, p in lm.named_parameters()})
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(directory, "lm_golden.safetensors"), metadata=meta)
+    with open(os.path.join(directory, "lm_golden.json"), "w") as f:
+        json.dump(model_cfg, f, indent=2, sort_keys=True)
+
+    encoder = torch_encoder(cfg, seed=4)
+    scores = encoder(tokens, mask)
+    c = torch.tensor([1.0, -2.0, 0.5])
+    (scores * c).sum().backward()
+    enc = {name: p.detach().clone() for name, p in encoder.named_parameters()}
+    enc.update(inputs)
+    enc["input.score_weights"] = c
+    enc["output.scores"] = scores.detach()
+    enc.update({f"grad.{name}": p.grad.clone() for name, p in encoder.named_parameters()})
+    save_file({k: v.contiguous() for k, v in enc.items()}, os.path.join(directory, "encoder_golden.safetensors"), metadata=meta)
+    with open(os.path.join(directory, "encoder_golden.json"), "w") as f:
+        json.dump(model_cfg, f, indent=2, sort_keys=True)
+    names = [n for n, _ in encoder.named_parameters()]
+    assert [n for n, _ in encoder_layout(cfg)] == names, names
+    print(json.dumps(dict(golden=directory, lm_loss=loss.item(), per_example=per_example.tolist(),
+                          scores=scores.detach().tolist(), lengths=mask_np.sum(1).tolist())))
+
+
 # ----------------------------------------------------------------------------------------------
 # JAX
 
@@ -392,6 +500,7 @@ def check(configs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="verify the references against our layout and each other, then exit")
+    parser.add_argument("--golden", metavar="DIR", help="write Float64 golden LM/encoder results for the Swift tests into DIR, then exit")
     parser.add_argument("--frameworks", default="torch-eager,torch-compile,jax", help="comma-separated subset")
     parser.add_argument("--configs", default="small,base", help="comma-separated subset of: " + ",".join(CONFIGS))
     parser.add_argument("--seconds", type=float, default=10, help="measured time per (framework, config)")
@@ -403,6 +512,9 @@ def main():
         parser.error(f"unknown config(s) {unknown}; known: {list(CONFIGS)}")
     if args.check:
         sys.exit(0 if check(configs) else 1)
+    if args.golden:
+        write_golden(args.golden)
+        return
 
     for framework in [f for f in args.frameworks.split(",") if f]:
         for name in configs:
