@@ -464,6 +464,27 @@ def measure(step, cfg, seconds, warmup_s):
     )
 
 
+def bench_sgemm(cfg, seconds):
+    """Single-thread float32 matmul GFLOP/s on the config's MLP shape [B·T, d] × [d, 4d]: the peak to quote against."""
+    import torch
+
+    torch.set_num_threads(1)
+    m, k, n = cfg["batch"] * cfg["context_length"], cfg["d_model"], 4 * cfg["d_model"]
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    out = torch.empty(m, n)
+    torch.mm(a, b, out=out)
+    times = []
+    start, cpu_start = time.perf_counter(), time.process_time()
+    while len(times) < 3 or time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        torch.mm(a, b, out=out)
+        times.append(time.perf_counter() - t0)
+    cpu = time.process_time() - cpu_start
+    flops = 2 * m * k * n
+    return dict(shape=[m, k, n], calls=len(times), gflops_per_s=round(flops * len(times) / sum(times) / 1e9, 2),
+                gflops_per_cpu_s=round(flops * len(times) / cpu / 1e9, 2), cpu_share=round(cpu / sum(times), 2))
+
+
 def check(configs):
     """Parameter names/shapes/order/count of both references = our layout; torch and jax agree on the loss."""
     import torch
@@ -501,7 +522,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="verify the references against our layout and each other, then exit")
     parser.add_argument("--golden", metavar="DIR", help="write Float64 golden LM/encoder results for the Swift tests into DIR, then exit")
-    parser.add_argument("--frameworks", default="torch-eager,torch-compile,jax", help="comma-separated subset")
+    parser.add_argument("--frameworks", default="sgemm,torch-eager,torch-compile,jax",
+                        help="comma-separated subset; sgemm = torch.mm on the MLP shape, the peak reference")
     parser.add_argument("--configs", default="small,base", help="comma-separated subset of: " + ",".join(CONFIGS))
     parser.add_argument("--seconds", type=float, default=10, help="measured time per (framework, config)")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up steps (compilation happens here)")
@@ -519,6 +541,11 @@ def main():
     for framework in [f for f in args.frameworks.split(",") if f]:
         for name in configs:
             cfg = CONFIGS[name]
+            if framework == "sgemm":
+                import torch
+                print(json.dumps(dict(framework="sgemm", config=name, threads=1, torch=torch.__version__,
+                                      **bench_sgemm(cfg, min(args.seconds, 5)))), flush=True)
+                continue
             if framework == "torch-eager":
                 result = bench_torch(cfg, compiled=False, seconds=args.seconds, warmup=args.warmup)
             elif framework == "torch-compile":
@@ -526,7 +553,7 @@ def main():
             elif framework == "jax":
                 result = bench_jax(cfg, seconds=args.seconds, warmup=args.warmup)
             else:
-                parser.error(f"unknown framework {framework}; known: torch-eager, torch-compile, jax")
+                parser.error(f"unknown framework {framework}; known: sgemm, torch-eager, torch-compile, jax")
             versions = {}
             if framework.startswith("torch"):
                 import torch
