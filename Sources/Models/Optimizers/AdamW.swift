@@ -114,7 +114,8 @@ public struct AdamW<Scalar: BinaryFloatingPoint & Sendable>: Optimizer {
         let t = Double(_step)
         let b1 = Scalar(config.beta1), b2 = Scalar(config.beta2)
         let eps = Scalar(config.epsilon)
-        // α/(1−β₁ᵗ) and 1/√(1−β₂ᵗ), as PyTorch's non-fused path: θ −= stepSize · m / (√v · invRoot + ε).
+        // θ −= stepSize · m / (√v · invRoot + ε) with stepSize = α/(1−β₁ᵗ), invRoot = 1/√(1−β₂ᵗ):
+        // PyTorch divides √v by √(1−β₂ᵗ) instead; the two differ by rounding only (golden test: < 1e-12).
         let stepSize = learningRate / Scalar(1 - integerPower(config.beta1, t))
         let invRoot = Scalar(1 / (1 - integerPower(config.beta2, t)).squareRoot())
         let decay = learningRate * Scalar(config.weightDecay)
