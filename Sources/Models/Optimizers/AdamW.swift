@@ -116,8 +116,8 @@ public struct AdamW<Scalar: BinaryFloatingPoint & Sendable>: Optimizer {
         let eps = Scalar(config.epsilon)
         // θ −= stepSize · m / (√v · invRoot + ε) with stepSize = α/(1−β₁ᵗ), invRoot = 1/√(1−β₂ᵗ):
         // PyTorch divides √v by √(1−β₂ᵗ) instead; the two differ by rounding only (golden test: < 1e-12).
-        let stepSize = learningRate / Scalar(1 - integerPower(config.beta1, t))
-        let invRoot = Scalar(1 / (1 - integerPower(config.beta2, t)).squareRoot())
+        let stepSize = learningRate / Scalar(1 - optimizerIntegerPower(config.beta1, t))
+        let invRoot = Scalar(1 / (1 - optimizerIntegerPower(config.beta2, t)).squareRoot())
         let decay = learningRate * Scalar(config.weightDecay)
         let mask = self.mask
         _m.withUnsafeMutableBufferPointer { mb in
@@ -164,7 +164,7 @@ public struct AdamW<Scalar: BinaryFloatingPoint & Sendable>: Optimizer {
 
 /// `base^exponent` for a non-negative integral exponent, without Foundation.
 @usableFromInline
-func integerPower(_ base: Double, _ exponent: Double) -> Double {
+func optimizerIntegerPower(_ base: Double, _ exponent: Double) -> Double {
     var result = 1.0, b = base, e = Int(exponent)
     while e > 0 {
         if e & 1 == 1 { result *= b }
