@@ -130,6 +130,27 @@ private func optimizerErrorCode(_ body: () throws -> Void) -> OptimizerError.Cod
         #expect(adam32.step == 3)
     }
 
+    @Test func vectorisedFloatPathMatchesScalarPathBitwise() throws {
+        // 37 elements: four 8-lane blocks then a 5-element scalar tail; one element at a time is
+        // all scalar. Both must give identical bits, and a mask boundary inside a block too.
+        let config = AdamWConfig(learningRate: 1e-2, beta1: 0.8, beta2: 0.95, epsilon: 1e-6, weightDecay: 0.1)
+        let n = 37
+        let mask = WeightDecayMask(count: n, decayed: [3..<21])
+        let theta0 = pseudoRandom(count: n, seed: 21).map(Float.init)
+        let gradients = (0..<3).map { pseudoRandom(count: n, seed: 30 + UInt64($0)).map(Float.init) }
+        var whole = try AdamW<Float>(config: config, count: n, decayMask: mask)
+        var theta = theta0
+        for g in gradients { whole.update(parameters: &theta, gradients: g) }
+        for i in 0..<n {
+            let decayed = (3..<21).contains(i)
+            var single = try AdamW<Float>(config: config, count: 1, decayMask: WeightDecayMask(count: 1, decayed: decayed ? [0..<1] : []))
+            var x = [theta0[i]]
+            for g in gradients { single.update(parameters: &x, gradients: [g[i]]) }
+            #expect(x[0].bitPattern == theta[i].bitPattern, "element \(i)")
+            #expect(single.secondMoment[0].bitPattern == whole.secondMoment[i].bitPattern)
+        }
+    }
+
     @Test func maskLimitsDecayToMatrices() throws {
         var layout = ParameterLayout()
         layout.add("w", shape: [2, 2])
@@ -297,5 +318,83 @@ private func optimizerErrorCode(_ body: () throws -> Void) -> OptimizerError.Cod
         let json = #"{"learning_rate": 0.001, "min_learning_rate": 0.0001, "warmup_steps": 100, "total_steps": 1000}"#
         let schedule = try JSONDecoder().decode(CosineSchedule.self, from: Data(json.utf8))
         #expect(schedule == CosineSchedule(learningRate: 0.001, minLearningRate: 0.0001, warmupSteps: 100, totalSteps: 1000))
+    }
+}
+
+/// Cross-checks against PyTorch on the Float64 golden files that ship in `scripts/bench/golden`
+/// (made by `python3 scripts/bench/lm_reference.py --golden scripts/bench/golden`).
+@Suite struct PyTorchGoldenTests {
+    struct LMConfig: Codable {
+        var vocabSize, dModel, nLayers, nHeads, contextLength: Int
+        enum CodingKeys: String, CodingKey {
+            case vocabSize = "vocab_size", dModel = "d_model", nLayers = "n_layers", nHeads = "n_heads", contextLength = "context_length"
+        }
+
+        /// The causal LM's layout in the order of the architecture notes.
+        var layout: ParameterLayout {
+            var layout = ParameterLayout()
+            layout.add("tok_emb", shape: [vocabSize, dModel])
+            layout.add("pos_emb", shape: [contextLength, dModel])
+            for i in 0..<nLayers {
+                let p = "blocks.\(i)."
+                layout.add(p + "ln1.weight", shape: [dModel])
+                layout.add(p + "ln1.bias", shape: [dModel])
+                for w in ["wq", "wk", "wv", "wo"] { layout.add(p + "attn." + w, shape: [dModel, dModel]) }
+                layout.add(p + "ln2.weight", shape: [dModel])
+                layout.add(p + "ln2.bias", shape: [dModel])
+                layout.add(p + "mlp.w1", shape: [dModel, 4 * dModel])
+                layout.add(p + "mlp.w2", shape: [4 * dModel, dModel])
+            }
+            layout.add("ln_f.weight", shape: [dModel])
+            layout.add("ln_f.bias", shape: [dModel])
+            return layout
+        }
+    }
+
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/bench/golden").path
+
+    /// Reads every spec of `layout` under `prefix` into one flat Double buffer.
+    static func flat(_ file: SafeTensors, _ layout: ParameterLayout, prefix: String = "") throws -> [Double] {
+        var out = [Double](repeating: 0, count: layout.count)
+        try out.withUnsafeMutableBufferPointer { buffer in
+            for spec in layout.specs {
+                #expect(file[prefix + spec.name]?.shape == spec.shape, "\(prefix + spec.name)")
+                try file.read(prefix + spec.name, into: UnsafeMutableBufferPointer(rebasing: buffer[spec.range]))
+            }
+        }
+        return out
+    }
+
+    @Test func adamWMatchesPyTorchOnRealGradients() throws {
+        let config = try Checkpoint.loadConfig(LMConfig.self, from: "\(Self.directory)/lm_golden.json")
+        let layout = config.layout
+        let file = try SafeTensors(contentsOf: "\(Self.directory)/lm_golden.safetensors")
+        #expect(file["tok_emb"]?.dtype == .f64)
+        var theta = try Self.flat(file, layout)
+        let gradient = try Self.flat(file, layout, prefix: "grad.")
+        let expected = try Self.flat(file, layout, prefix: "after_adamw.")
+        var adam = try AdamW<Double>(config: AdamWConfig(learningRate: 1e-2, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01), count: layout.count)
+        adam.update(parameters: &theta, gradients: gradient)
+        let worst = zip(theta, expected).map { abs($0 - $1) / max(1e-3, abs($1)) }.max() ?? .infinity
+        #expect(worst < 1e-12, "max relative difference \(worst)")
+        // The step moved every parameter (a test that compares a no-op would pass too easily).
+        let before = try Self.flat(file, layout)
+        #expect(zip(before, expected).filter { $0 == $1 }.count < layout.count / 100)
+    }
+
+    @Test func layoutAndConfigAgreeWithThePythonReference() throws {
+        let config = try Checkpoint.loadConfig(LMConfig.self, from: "\(Self.directory)/lm_golden.json")
+        let file = try SafeTensors(contentsOf: "\(Self.directory)/lm_golden.safetensors")
+        let parameterNames = Set(file.names.filter { !$0.contains("grad.") && !$0.hasPrefix("after_adamw.") && !$0.hasPrefix("input.") && !$0.hasPrefix("output.") })
+        #expect(parameterNames == Set(config.layout.specs.map(\.name)))
+        let metadataConfig = try JSONDecoder().decode(LMConfig.self, from: Data((file.metadata["config"] ?? "").utf8))
+        #expect(metadataConfig.layout == config.layout)
+        // Padded inputs: lengths 5, 5, 6 of 9, and a loss near ln(vocab) at init.
+        let mask = try file.array("input.mask", as: Double.self)
+        #expect(mask.reduce(0, +) == 16)
+        let loss = try file.array("output.loss", as: Double.self)
+        #expect(abs(loss[0] - log(Double(config.vocabSize))) < 0.1)
     }
 }

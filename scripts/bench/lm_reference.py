@@ -11,6 +11,7 @@ tokens. It prints one JSON line per (framework, config) with tokens/s after warm
     python3 scripts/bench/lm_reference.py --check             # parameter count/names = our layout; torch == jax
     python3 scripts/bench/lm_reference.py                     # all frameworks, both configs
     python3 scripts/bench/lm_reference.py --frameworks jax --configs small --seconds 5
+    python3 scripts/bench/lm_reference.py --golden scripts/bench/golden   # Float64 fixtures for Swift tests
 
 Threads: OMP_NUM_THREADS=1, torch.set_num_threads(1), XLA_FLAGS with
 --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1 (set below, before the
@@ -194,8 +195,9 @@ def bench_torch(cfg, compiled, seconds, warmup, seed=0):
     except RuntimeError:
         pass  # already set in this process
     model = torch_model(cfg, seed)
+    # fused=True is PyTorch's fastest CPU AdamW (one pass per tensor, like ours).
     opt = torch.optim.AdamW(model.parameters(), lr=ADAMW["lr"], betas=(ADAMW["beta1"], ADAMW["beta2"]),
-                            eps=ADAMW["eps"], weight_decay=ADAMW["weight_decay"], foreach=False)
+                            eps=ADAMW["eps"], weight_decay=ADAMW["weight_decay"], fused=True)
     forward = torch.compile(model) if compiled else model
     batches = [tuple(map(torch.from_numpy, make_batch(cfg, seed + k))) for k in range(4)]
 
@@ -212,6 +214,113 @@ def bench_torch(cfg, compiled, seconds, warmup, seed=0):
         step(k).item()
     warmup_s = time.perf_counter() - t0
     return measure(lambda k: step(k).item(), cfg, seconds, warmup_s)
+
+
+def encoder_layout(cfg):
+    """The DataRater encoder's layout: the LM's blocks and ln_f, then `head.weight` [d, 1]."""
+    return layout(cfg) + [("head.weight", (cfg["d_model"], 1))]
+
+
+def torch_encoder(cfg, seed=0):
+    """DataRater encoder: same blocks, non-causal attention with key padding mask, masked mean
+    pooling over valid positions, ln_f, head [d, 1] without bias. Returns one score per sequence.
+
+    The head is zero-initialised in the product; here it is random so golden gradients are non-trivial.
+    """
+    import torch
+    import torch.nn as nn
+
+    lm = torch_model(cfg, seed)
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok_emb, self.pos_emb, self.blocks, self.ln_f = lm.tok_emb, lm.pos_emb, lm.blocks, lm.ln_f
+            self.head = nn.Module()
+            self.head.weight = nn.Parameter(torch.randn(cfg["d_model"], 1) * 0.02)
+
+        def forward(self, tokens, mask):
+            b, t = tokens.shape
+            attn_mask = mask[:, None, None, :] | torch.eye(t, dtype=torch.bool)[None, None]
+            x = self.tok_emb[tokens] + self.pos_emb[:t]
+            for block in self.blocks:
+                x = block(x, attn_mask)
+            m = mask.to(x.dtype)[..., None]
+            pooled = (x * m).sum(1) / m.sum(1).clamp(min=1)
+            return (self.ln_f(pooled) @ self.head.weight)[:, 0]
+
+    return Encoder()
+
+
+GOLDEN_CONFIG = dict(vocab_size=37, d_model=16, n_layers=2, n_heads=2, context_length=9, batch=3)
+
+
+def write_golden(directory):
+    """Float64 forward/backward/AdamW results of the tiny LM and encoder for the Swift tests.
+
+    lm_golden.safetensors: the LM parameters (layout names), input.tokens / input.mask [B, T]
+    (as F64 0/1 and integer values), output.loss [1], output.per_example_loss [B],
+    output.logits [B, T, V], grad.NAME, and after_adamw.NAME (one torch AdamW step with
+    lr 1e-2, betas 0.9/0.999, eps 1e-8, weight decay 0.01 on every parameter).
+    encoder_golden.safetensors: encoder parameters, the same inputs, output.scores [B],
+    input.score_weights c [B] and grad.NAME of sum_j c_j * score_j.
+    Config beside each as JSON (snake_case), and in the metadata.
+    """
+    import torch
+    from safetensors.torch import save_file
+
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    cfg = GOLDEN_CONFIG
+    model_cfg = {k: v for k, v in cfg.items() if k != "batch"}
+    os.makedirs(directory, exist_ok=True)
+    tokens_np, mask_np = make_batch(cfg, 7, pad=True)
+    tokens, mask = torch.from_numpy(tokens_np), torch.from_numpy(mask_np)
+    inputs = {"input.tokens": tokens.double(), "input.mask": mask.double()}
+    meta = {"config": json.dumps(model_cfg, sort_keys=True), "generator": "scripts/bench/lm_reference.py --golden"}
+
+    lm = torch_model(cfg, seed=3)
+    loss, per_example = lm(tokens, mask)
+    loss.backward()
+    with torch.no_grad():
+        b, t = tokens.shape
+        # Logits recomputed by hooking the final projection would duplicate code; use a forward pass
+        # with the same modules instead.
+        x = lm.tok_emb[tokens] + lm.pos_emb[:t]
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        attn_mask = (causal[None, None] & mask[:, None, None, :]) | torch.eye(t, dtype=torch.bool)[None, None]
+        for block in lm.blocks:
+            x = block(x, attn_mask)
+        logits = lm.ln_f(x) @ lm.tok_emb.T
+    out = {name: p.detach().clone() for name, p in lm.named_parameters()}
+    out.update(inputs)
+    out["output.loss"] = loss.detach().reshape(1)
+    out["output.per_example_loss"] = per_example.detach()
+    out["output.logits"] = logits
+    out.update({f"grad.{name}": p.grad.clone() for name, p in lm.named_parameters()})
+    opt = torch.optim.AdamW(lm.parameters(), lr=1e-2, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    opt.step()
+    out.update({f"after_adamw.{name}": p.detach().clone() for name, p in lm.named_parameters()})
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(directory, "lm_golden.safetensors"), metadata=meta)
+    with open(os.path.join(directory, "lm_golden.json"), "w") as f:
+        json.dump(model_cfg, f, indent=2, sort_keys=True)
+
+    encoder = torch_encoder(cfg, seed=4)
+    scores = encoder(tokens, mask)
+    c = torch.tensor([1.0, -2.0, 0.5])
+    (scores * c).sum().backward()
+    enc = {name: p.detach().clone() for name, p in encoder.named_parameters()}
+    enc.update(inputs)
+    enc["input.score_weights"] = c
+    enc["output.scores"] = scores.detach()
+    enc.update({f"grad.{name}": p.grad.clone() for name, p in encoder.named_parameters()})
+    save_file({k: v.contiguous() for k, v in enc.items()}, os.path.join(directory, "encoder_golden.safetensors"), metadata=meta)
+    with open(os.path.join(directory, "encoder_golden.json"), "w") as f:
+        json.dump(model_cfg, f, indent=2, sort_keys=True)
+    names = [n for n, _ in encoder.named_parameters()]
+    assert [n for n, _ in encoder_layout(cfg)] == names, names
+    print(json.dumps(dict(golden=directory, lm_loss=loss.item(), per_example=per_example.tolist(),
+                          scores=scores.detach().tolist(), lengths=mask_np.sum(1).tolist())))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -330,24 +439,50 @@ def measure(step, cfg, seconds, warmup_s):
     """Runs `step` (which blocks until done) for at least `seconds` and at least 3 steps."""
     times = []
     start = time.perf_counter()
+    cpu_start = time.process_time()
     k = 0
     while k < 3 or time.perf_counter() - start < seconds:
         t0 = time.perf_counter()
         loss = step(1000 + k)
         times.append(time.perf_counter() - t0)
         k += 1
+    cpu = time.process_time() - cpu_start
     total = sum(times)
     tokens = cfg["batch"] * cfg["context_length"]
     return dict(
         steps=len(times),
         tokens_per_step=tokens,
         tokens_per_s=round(tokens * len(times) / total, 1),
+        # Per CPU second of this process: less sensitive to other processes on a loaded machine.
+        tokens_per_cpu_s=round(tokens * len(times) / cpu, 1),
+        cpu_share=round(cpu / total, 2),
         step_ms_median=round(1e3 * statistics.median(times), 3),
         step_ms_min=round(1e3 * min(times), 3),
         gflops_per_s=round(flops_per_token(cfg) * tokens * len(times) / total / 1e9, 2),
         warmup_s=round(warmup_s, 2),
         final_loss=round(loss, 4),
     )
+
+
+def bench_sgemm(cfg, seconds):
+    """Single-thread float32 matmul GFLOP/s on the config's MLP shape [B·T, d] × [d, 4d]: the peak to quote against."""
+    import torch
+
+    torch.set_num_threads(1)
+    m, k, n = cfg["batch"] * cfg["context_length"], cfg["d_model"], 4 * cfg["d_model"]
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    out = torch.empty(m, n)
+    torch.mm(a, b, out=out)
+    times = []
+    start, cpu_start = time.perf_counter(), time.process_time()
+    while len(times) < 3 or time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        torch.mm(a, b, out=out)
+        times.append(time.perf_counter() - t0)
+    cpu = time.process_time() - cpu_start
+    flops = 2 * m * k * n
+    return dict(shape=[m, k, n], calls=len(times), gflops_per_s=round(flops * len(times) / sum(times) / 1e9, 2),
+                gflops_per_cpu_s=round(flops * len(times) / cpu / 1e9, 2), cpu_share=round(cpu / sum(times), 2))
 
 
 def check(configs):
@@ -386,7 +521,9 @@ def check(configs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="verify the references against our layout and each other, then exit")
-    parser.add_argument("--frameworks", default="torch-eager,torch-compile,jax", help="comma-separated subset")
+    parser.add_argument("--golden", metavar="DIR", help="write Float64 golden LM/encoder results for the Swift tests into DIR, then exit")
+    parser.add_argument("--frameworks", default="sgemm,torch-eager,torch-compile,jax",
+                        help="comma-separated subset; sgemm = torch.mm on the MLP shape, the peak reference")
     parser.add_argument("--configs", default="small,base", help="comma-separated subset of: " + ",".join(CONFIGS))
     parser.add_argument("--seconds", type=float, default=10, help="measured time per (framework, config)")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up steps (compilation happens here)")
@@ -397,10 +534,18 @@ def main():
         parser.error(f"unknown config(s) {unknown}; known: {list(CONFIGS)}")
     if args.check:
         sys.exit(0 if check(configs) else 1)
+    if args.golden:
+        write_golden(args.golden)
+        return
 
     for framework in [f for f in args.frameworks.split(",") if f]:
         for name in configs:
             cfg = CONFIGS[name]
+            if framework == "sgemm":
+                import torch
+                print(json.dumps(dict(framework="sgemm", config=name, threads=1, torch=torch.__version__,
+                                      **bench_sgemm(cfg, min(args.seconds, 5)))), flush=True)
+                continue
             if framework == "torch-eager":
                 result = bench_torch(cfg, compiled=False, seconds=args.seconds, warmup=args.warmup)
             elif framework == "torch-compile":
@@ -408,7 +553,7 @@ def main():
             elif framework == "jax":
                 result = bench_jax(cfg, seconds=args.seconds, warmup=args.warmup)
             else:
-                parser.error(f"unknown framework {framework}; known: torch-eager, torch-compile, jax")
+                parser.error(f"unknown framework {framework}; known: sgemm, torch-eager, torch-compile, jax")
             versions = {}
             if framework.startswith("torch"):
                 import torch

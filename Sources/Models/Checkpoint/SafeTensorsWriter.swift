@@ -49,7 +49,7 @@ public struct SafeTensorsWriter: Sendable {
         var first = true
         if !metadata.isEmpty {
             json += "\"__metadata__\":{"
-            json += metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0] ?? ""))" }.joined(separator: ",")
+            json += metadata.keys.sorted().map { "\(safeTensorsJSONString($0)):\(safeTensorsJSONString(metadata[$0] ?? ""))" }.joined(separator: ",")
             json += "}"
             first = false
         }
@@ -57,7 +57,7 @@ public struct SafeTensorsWriter: Sendable {
             if !first { json += "," }
             first = false
             let shape = entry.shape.map(String.init).joined(separator: ",")
-            json += "\(jsonString(entry.name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],"
+            json += "\(safeTensorsJSONString(entry.name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],"
             json += "\"data_offsets\":[\(entry.dataOffsets.lowerBound),\(entry.dataOffsets.upperBound)]}"
         }
         json += "}"
@@ -83,7 +83,7 @@ public struct SafeTensorsWriter: Sendable {
 }
 
 /// `text` as a JSON string literal.
-func jsonString(_ text: String) -> String {
+func safeTensorsJSONString(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

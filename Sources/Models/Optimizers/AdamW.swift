@@ -113,26 +113,37 @@ public struct AdamW<Scalar: BinaryFloatingPoint & Sendable>: Optimizer {
         guard count > 0, let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
         let t = Double(_step)
         let b1 = Scalar(config.beta1), b2 = Scalar(config.beta2)
-        let c1 = 1 - b1, c2 = 1 - b2
         let eps = Scalar(config.epsilon)
-        // α/(1−β₁ᵗ) and 1/√(1−β₂ᵗ), as PyTorch's non-fused path: θ −= stepSize · m / (√v · invRoot + ε).
-        let stepSize = learningRate / Scalar(1 - integerPower(config.beta1, t))
-        let invRoot = Scalar(1 / (1 - integerPower(config.beta2, t)).squareRoot())
+        // θ −= stepSize · m / (√v · invRoot + ε) with stepSize = α/(1−β₁ᵗ), invRoot = 1/√(1−β₂ᵗ):
+        // PyTorch divides √v by √(1−β₂ᵗ) instead; the two differ by rounding only (golden test: < 1e-12).
+        let stepSize = learningRate / Scalar(1 - optimizerIntegerPower(config.beta1, t))
+        let invRoot = Scalar(1 / (1 - optimizerIntegerPower(config.beta2, t)).squareRoot())
         let decay = learningRate * Scalar(config.weightDecay)
         let mask = self.mask
         _m.withUnsafeMutableBufferPointer { mb in
             _v.withUnsafeMutableBufferPointer { vb in
                 guard let m = mb.baseAddress, let v = vb.baseAddress else { return }
-                mask.forEachSegment { range, decayed in
-                    let keep: Scalar = decayed ? 1 - decay : 1
-                    for i in range {
-                        let gi = g[i]
-                        let mi = b1 * m[i] + c1 * gi
-                        let vi = b2 * v[i] + c2 * (gi * gi)
-                        m[i] = mi
-                        v[i] = vi
-                        p[i] = p[i] * keep - stepSize * mi / (vi.squareRoot() * invRoot + eps)
+                var start = 0
+                for s in mask.ends.indices {
+                    let end = mask.ends[s]
+                    let keep: Scalar = mask.decayed[s] ? 1 - decay : 1
+                    if Scalar.self == Float.self {
+                        // Folded away by specialisation; the Float kernel is vectorised by hand.
+                        func f(_ x: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
+                            UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
+                        }
+                        OptimizerKernels.adamWFloat(
+                            parameters: f(p + start), gradients: UnsafeRawPointer(g + start).assumingMemoryBound(to: Float.self),
+                            firstMoment: f(m + start), secondMoment: f(v + start), count: end - start,
+                            beta1: Float(b1), beta2: Float(b2), stepSize: Float(stepSize), invRoot: Float(invRoot),
+                            epsilon: Float(eps), keep: Float(keep))
+                    } else {
+                        OptimizerKernels.adamW(
+                            parameters: p + start, gradients: g + start, firstMoment: m + start, secondMoment: v + start,
+                            count: end - start, beta1: b1, beta2: b2, stepSize: stepSize, invRoot: invRoot, epsilon: eps,
+                            keep: keep)
                     }
+                    start = end
                 }
             }
         }
@@ -153,7 +164,7 @@ public struct AdamW<Scalar: BinaryFloatingPoint & Sendable>: Optimizer {
 
 /// `base^exponent` for a non-negative integral exponent, without Foundation.
 @usableFromInline
-func integerPower(_ base: Double, _ exponent: Double) -> Double {
+func optimizerIntegerPower(_ base: Double, _ exponent: Double) -> Double {
     var result = 1.0, b = base, e = Int(exponent)
     while e > 0 {
         if e & 1 == 1 { result *= b }

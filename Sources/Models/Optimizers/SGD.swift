@@ -96,23 +96,20 @@ public struct SGD<Scalar: BinaryFloatingPoint & Sendable>: Optimizer {
         let alpha = learningRate
         let lambda = Scalar(config.weightDecay)
         let beta = Scalar(config.momentum)
-        if _momentum.isEmpty {
-            mask.forEachSegment { range, decayed in
-                let keep: Scalar = decayed ? 1 - alpha * lambda : 1
-                for i in range { p[i] = p[i] * keep - alpha * g[i] }
-            }
-        } else {
-            _momentum.withUnsafeMutableBufferPointer { mb in
-                guard let m = mb.baseAddress else { return }
-                mask.forEachSegment { range, decayed in
-                    let keep: Scalar = decayed ? 1 - alpha * lambda : 1
-                    for i in range {
-                        let mi = beta * m[i] + g[i]
-                        m[i] = mi
-                        p[i] = p[i] * keep - alpha * mi
-                    }
+        var start = 0
+        for s in mask.ends.indices {
+            let end = mask.ends[s]
+            let keep: Scalar = mask.decayed[s] ? 1 - alpha * lambda : 1
+            if _momentum.isEmpty {
+                OptimizerKernels.sgd(parameters: p + start, gradients: g + start, count: end - start, learningRate: alpha, keep: keep)
+            } else {
+                _momentum.withUnsafeMutableBufferPointer { mb in
+                    guard let m = mb.baseAddress else { return }
+                    OptimizerKernels.sgdMomentum(parameters: p + start, gradients: g + start, momentum: m + start,
+                                                 count: end - start, beta: beta, learningRate: alpha, keep: keep)
                 }
             }
+            start = end
         }
     }
 

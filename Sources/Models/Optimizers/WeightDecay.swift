@@ -60,14 +60,4 @@ public struct WeightDecayMask: Sendable, Hashable {
         }
         return result
     }
-
-    /// Calls `body(range, isDecayed)` for each segment in order.
-    @inlinable
-    func forEachSegment(_ body: (Range<Int>, Bool) -> Void) {
-        var start = 0
-        for i in ends.indices {
-            body(start..<ends[i], decayed[i])
-            start = ends[i]
-        }
-    }
 }
