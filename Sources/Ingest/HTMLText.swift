@@ -1,14 +1,13 @@
 /// A small, predictable HTML-to-text converter for WARC responses and `.html` members.
 ///
-/// Rules, in order: `<!-- … -->` comments, `<!…>` and `<?…>` declarations are dropped; the
-/// contents of `script`, `style`, `noscript`, `template`, `svg` and `head`'s `title`-less parts
-/// are not: only `script`/`style`/`noscript`/`template`/`svg` are dropped with their content;
-/// block-level tags (`p`, `div`, `h1`–`h6`, `section`, `article`, `table`, `ul`, `ol`, `pre`,
-/// `blockquote`, …) end a paragraph (`\n\n`), `br`, `li`, `tr`, `dt`, `dd`, `hr` end a line
-/// (`\n`); other tags vanish. Entities: the common named ones (`&amp; &lt; &gt; &quot; &apos;
-/// &nbsp;` and a few typographic ones) and numeric `&#N;`/`&#xH;` (invalid code points become
-/// U+FFFD); unknown entities stay as written. Whitespace runs collapse to one space, blank
-/// space at line starts and ends is dropped. `<pre>` is not treated specially. Linear time.
+/// Rules: comments (`<!-- … -->`) and declarations (`<!…>`, `<?…>`) are dropped; `script`,
+/// `style`, `noscript`, `template` and `svg` elements are dropped with their content; block
+/// tags (`p`, `div`, `h1`–`h6`, `section`, `table`, `ul`, `pre`, `title`, …) end a paragraph
+/// (`\n\n`) and `br`, `li`, `tr`, `dt`, `dd`, `hr` end a line (`\n`); other tags vanish.
+/// Entities: `&amp; &lt; &gt; &quot; &apos; &nbsp;`, a few typographic ones, and numeric
+/// `&#N;`/`&#xH;` (invalid code points → U+FFFD); unknown entities stay as written. Whitespace
+/// runs collapse to one space; none is kept at the start or end. `<pre>` gets no special
+/// treatment and the charset is assumed to be UTF-8. Linear in the input.
 public enum HTMLText {
     public static func extract(_ html: UnsafeRawBufferPointer) -> [UInt8] {
         var out: [UInt8] = []

@@ -113,9 +113,9 @@ public struct IngestOptions: Sendable {
     }
 }
 
-/// Counters for one reader. For JSON Lines input `lines == emptyLines + documents + rejected`
-/// (a truncated stream's rejection counts as a line); in general every emitted item is counted
-/// once in `documents` or `rejected`.
+/// Counters for one reader. Every emitted item is counted once in `documents` or `rejected`.
+/// For JSON Lines input `lines == emptyLines + documents + rejected` (a truncated stream's
+/// rejection counts as a line); `lines` counts JSON Lines only, not WARC or text records.
 public struct IngestStats: Sendable, Equatable {
     public var lines = 0
     public var emptyLines = 0
@@ -130,7 +130,7 @@ public struct IngestStats: Sendable, Equatable {
     /// Strings in which invalid UTF-8 was replaced (policy `repair`), and the replacements made.
     public var repairedRecords = 0
     public var replacements = 0
-    /// Decompressed bytes read.
+    /// Decompressed bytes of file (or tar member) data read; tar headers are not counted.
     public var bytesRead = 0
 
     public init() {}
