@@ -138,3 +138,21 @@ func numericGradient(_ x: [Double], h: Double = 1e-5, _ f: ([Double]) -> Double)
     }
     return g
 }
+
+@Suite struct CausalLMEdgeCaseTests {
+    /// A row with no target (length ≤ 1) has loss 0 and still counts as an example in the
+    /// unweighted mean, so adding one halves a single row's loss and gradient.
+    @Test func rowWithoutTargetsContributesNothing() throws {
+        let model = try CausalLM<Double>(config: Tiny.config)
+        var theta = [Double]()
+        model.initialize(parameters: &theta, seed: 2)
+        let one = try TokenBatch(rows: [[1, 2, 3, 4]], sequenceLength: 4)
+        let two = try TokenBatch(rows: [[1, 2, 3, 4], [5]], sequenceLength: 4)
+        var g1 = [Double](), g2 = [Double]()
+        let r1 = try model.lossAndGradient(parameters: theta, batch: one, gradient: &g1)
+        let r2 = try model.lossAndGradient(parameters: theta, batch: two, gradient: &g2)
+        #expect(r2.perExample[1] == 0)
+        #expect(abs(r2.loss - r1.loss / 2) < 1e-14)
+        assertClose(g2, g1.map { $0 / 2 }, rtol: 1e-12, atol: 1e-16, "gradient")
+    }
+}
