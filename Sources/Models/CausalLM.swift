@@ -29,6 +29,13 @@ public final class CausalLM<T: BLASScalar> {
     private var capacityRows = 0
     private var gradientScratch: [T] = []
 
+    /// Query rows per causal attention block: smaller skips more of the masked triangle but makes
+    /// smaller gemms. 64 suits contexts of 128–256 with head dims of 32–64.
+    public var attentionQueryBlock: Int {
+        get { core.queryBlock }
+        set { core.queryBlock = max(1, newValue) }
+    }
+
     public init(config: LMConfig) throws(ModelError) {
         try config.validate()
         self.config = config

@@ -108,6 +108,20 @@ import Models
         }
     }
 
+    @Test func causalBlocksDoNotChangeResults() throws {
+        let blocked = try CausalLM<Double>(config: Tiny.config)
+        blocked.attentionQueryBlock = 2
+        let v = normal(theta.count, seed: 12)
+        var g1 = [Double](), g2 = [Double](), h1 = [Double](), h2 = [Double](), a1 = [Double](), a2 = [Double]()
+        _ = try model.hessianVectorProduct(parameters: theta, direction: v, batch: batch, exampleWeights: weights,
+                                           hvp: &h1, alignments: &a1, gradient: &g1)
+        _ = try blocked.hessianVectorProduct(parameters: theta, direction: v, batch: batch, exampleWeights: weights,
+                                             hvp: &h2, alignments: &a2, gradient: &g2)
+        #expect(relativeError(g2, g1) < 1e-13)
+        #expect(relativeError(h2, h1) < 1e-13)
+        #expect(relativeError(a2, a1) < 1e-13)
+    }
+
     @Test func floatAgreesWithDouble() throws {
         let fm = try CausalLM<Float>(config: Tiny.config)
         let tf = theta.map(Float.init), td = tf.map(Double.init)

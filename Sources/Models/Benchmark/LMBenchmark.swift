@@ -96,7 +96,7 @@ public enum LMBenchmark {
             hvp = min(hvp, now() - t)
         }
 
-        let flops = matmulFLOPsPerStep(config: config, batchSize: B)
+        let flops = matmulFLOPsPerStep(config: config, batchSize: B, queryBlock: model.attentionQueryBlock)
         return LMBenchmarkReport(
             config: config, batchSize: B, positions: T, steps: steps, blasThreads: BLASThreads.current,
             secondsPerStep: perStep, wallSecondsPerStep: wallPerStep, tokensPerSecond: Double(B * T) / perStep, matmulFLOPsPerStep: flops,
@@ -104,13 +104,15 @@ public enum LMBenchmark {
             gradientSeconds: grad, hvpSeconds: hvp)
     }
 
-    /// FLOPs of the gemms in one forward + backward step (backward = 2 × forward):
-    /// forward `L(24·N·d² + 4·B·T²·d) + 2·N·d·V` with `N = B·T` (attention blocks counted in full,
-    /// as executed).
-    public static func matmulFLOPsPerStep(config c: LMConfig, batchSize: Int) -> Double {
-        let T = Double(c.contextLength), B = Double(batchSize), d = Double(c.dModel)
-        let N = B * T
-        let forward = Double(c.nLayers) * (24 * N * d * d + 4 * B * T * T * d) + 2 * N * d * Double(c.vocabSize)
+    /// FLOPs of the gemms one forward + backward step executes on full rows (backward = 2 ×
+    /// forward): forward `L(24·N·d² + A) + 2·N·d·V` with `N = B·T` and `A` the attention gemms
+    /// actually run (`4·B·T²·d` for full blocks, about 5/8 of it with 4 causal query blocks).
+    public static func matmulFLOPsPerStep(config c: LMConfig, batchSize: Int, queryBlock: Int = 64) -> Double {
+        let T = c.contextLength, B = Double(batchSize), d = Double(c.dModel)
+        let N = B * Double(T)
+        let shape = AttentionShape(batch: 1, seq: T, heads: c.nHeads, headDim: c.headDim, causal: true, queryBlock: queryBlock)
+        let attention = B * shape.forwardFLOPs(lengths: [T])
+        let forward = Double(c.nLayers) * (24 * N * d * d + attention) + 2 * N * d * Double(c.vocabSize)
         return 3 * forward
     }
 

@@ -80,8 +80,12 @@ final class TransformerCore<T: BLASScalar> {
         pos.deallocate()
     }
 
+    /// Query rows per causal attention block (see `AttentionShape.queryBlock`).
+    var queryBlock = 64
+
     var shape: AttentionShape {
-        AttentionShape(batch: batch, seq: seq, heads: config.nHeads, headDim: config.headDim, causal: causal)
+        AttentionShape(batch: batch, seq: seq, heads: config.nHeads, headDim: config.headDim, causal: causal,
+                       queryBlock: queryBlock)
     }
 
     /// Makes the buffers fit `batch × seq` (growing only) and records the valid lengths.
