@@ -54,6 +54,10 @@ import Models
         let h = 1e-5
         let fd = zip(try gradient(axpy(theta, h, v)), try gradient(axpy(theta, -h, v))).map { ($0 - $1) / (2 * h) }
         #expect(relativeError(hv, fd) < 1e-6, "relative error \(relativeError(hv, fd))")
+        var hvOnly = [Double](), aOnly = [Double]()
+        _ = try model.hessianVectorProduct(parameters: theta, direction: v, batch: batch, exampleWeights: weights,
+                                           hvp: &hvOnly, alignments: &aOnly)
+        #expect(hvOnly == hv && aOnly == a, "skipping the gradient must not change Hv or the alignments")
         assertClose(g, try gradient(theta), rtol: 1e-12, atol: 1e-15, "gradient from the dual pass")
         let plain = try model.loss(parameters: theta, batch: batch, exampleWeights: weights)
         #expect(abs(r.loss - plain.loss) < 1e-13)
