@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "ShardIO"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], resources: [.copy("Fixtures")], swiftSettings: optimised),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: optimised),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], swiftSettings: optimised),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], exclude: ["Reference"], swiftSettings: optimised),
         .testTarget(name: "CurationTests", dependencies: ["Curation", "ShardIO", "Ingest"]),
         .testTarget(name: "DataRaterCLITests", dependencies: ["DataRaterCLI"]),
     ]
