@@ -94,6 +94,8 @@ public final class CausalLM<T: BLASScalar> {
     }
 
     /// Loss only (no gradient); the activations are still computed in the model's buffers.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func loss(parameters: [T], batch: TokenBatch, exampleWeights: [T]? = nil) throws(ModelError) -> LossResult<T> {
         precondition(parameters.count == layout.count)
         let counts = try prepare(batch: batch, weights: exampleWeights, tangent: false)
