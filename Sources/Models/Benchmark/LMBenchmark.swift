@@ -154,3 +154,24 @@ public enum LMBenchmark {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }
+
+extension LMBenchmark {
+    /// Scoring throughput of the DataRater encoder (forward only) on full random rows, in
+    /// thread CPU time: `(sequences per second, tokens per second)`.
+    public static func encoderScoring(
+        config: LMConfig, batchSize: Int, steps: Int, seed: UInt64 = 0
+    ) throws(ModelError) -> (sequencesPerSecond: Double, tokensPerSecond: Double) {
+        let model = try DataRaterEncoder<Float>(config: config)
+        var theta = [Float]()
+        model.initialize(parameters: &theta, seed: seed)
+        let T = config.contextLength, B = batchSize
+        var rng = SplitMix64(seed: seed &+ 2)
+        let tokens = (0..<(B * T)).map { _ in Int32(truncatingIfNeeded: rng.next() % UInt64(config.vocabSize)) }
+        let batch = try TokenBatch(tokens: tokens, lengths: Array(repeating: T, count: B), sequenceLength: T)
+        _ = try model.scores(parameters: theta, batch: batch)
+        let start = now()
+        for _ in 0..<max(steps, 1) { _ = try model.scores(parameters: theta, batch: batch) }
+        let perCall = (now() - start) / Double(max(steps, 1))
+        return (Double(B) / perCall, Double(B * T) / perCall)
+    }
+}
