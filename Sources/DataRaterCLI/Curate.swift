@@ -14,7 +14,7 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String
+        var runDirectory: String
 
         @Option(help: "Fraction of documents to discard, in [0, 1). The paper: 0.75 on the Pile, 0.5 on C4/noclean, 0.1 on C4.")
         var discard: Double
@@ -39,7 +39,7 @@ extension DataRaterCommand {
             options.perSource = perSource
             options.rule = rule == "batch-top-k" ? .batchTopK : .quantile
             options.batchSize = batchSize
-            let directory = RunDirectory(run)
+            let directory = RunDirectory(runDirectory)
             let t = try ThresholdStage.run(directory, options: options, command: CommandLine.arguments)
             print(String(format: "threshold: discard %.4g%% asked, %.4g%% estimated (rank error ≤ %.3g%%), cutoff %@ over %d documents → %@",
                          t.discardFractionRequested * 100, t.discardFractionEstimated * 100, t.rankErrorBound * 100,
@@ -55,7 +55,7 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String
+        var runDirectory: String
 
         @OptionGroup var workers: WorkerOptions
 
@@ -64,7 +64,7 @@ extension DataRaterCommand {
             options.workers = workers.workers
             options.rank = workers.rank
             options.worldSize = workers.worldSize
-            let directory = RunDirectory(run)
+            let directory = RunDirectory(runDirectory)
             if let record = try WriteStage.run(directory, options: options, command: CommandLine.arguments) {
                 let c = record.counts
                 print("wrote \(directory.root)/kept: \(c["kept"] ?? 0) kept + \(c["discarded"] ?? 0) discarded = \(c["scored"] ?? 0) scored = \(c["sharded"] ?? 0) sharded; \(c["rejected"] ?? 0) rejected at input; \(c["kept_tokens"] ?? 0) training tokens in kept/tokens.bin")
@@ -79,7 +79,7 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String
+        var runDirectory: String
 
         @Option(help: "Write a self-contained HTML page (inline SVG plots, no scripts) to this file.")
         var html: String?
@@ -88,7 +88,7 @@ extension DataRaterCommand {
         var compare: String?
 
         func run() throws {
-            let directory = RunDirectory(run)
+            let directory = RunDirectory(runDirectory)
             let report = try AuditTool.report(directory)
             print(AuditTool.text(report))
             var comparison: AuditTool.Comparison?

@@ -10,7 +10,7 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String
+        var runDirectory: String
 
         @Option(help: "Directory holding datarater.safetensors and datarater.json (default RUN/model).")
         var model: String?
@@ -27,7 +27,7 @@ extension DataRaterCommand {
             options.workers = workers.workers
             options.rank = workers.rank
             options.worldSize = workers.worldSize
-            let directory = RunDirectory(run)
+            let directory = RunDirectory(runDirectory)
             if let record = try ScoreStage.run(directory, options: options, command: CommandLine.arguments) {
                 print("scored \(record.counts["documents"] ?? 0) documents in \(record.counts["shards"] ?? 0) shards under \(directory.scoresDirectory)")
             }

@@ -9,10 +9,10 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String
+        var runDirectory: String
 
         func run() throws {
-            let directory = RunDirectory(run)
+            let directory = RunDirectory(runDirectory)
             print(StatusTool.render(try StatusTool.states(of: directory), run: directory))
         }
     }

@@ -10,7 +10,7 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String
+        var runDirectory: String
 
         @Option(help: "A byte-level BPE tokenizer.json (GPT-2 family).")
         var tokenizer: String?
@@ -27,7 +27,7 @@ extension DataRaterCommand {
             options.rank = workers.rank
             options.worldSize = workers.worldSize
             options.compressionLevel = compressionLevel
-            let directory = RunDirectory(run)
+            let directory = RunDirectory(runDirectory)
             if let record = try TokenizeStage.run(directory, options: options, command: CommandLine.arguments) {
                 print("tokenized \(record.counts["documents"] ?? 0) documents into \(record.counts["tokens"] ?? 0) tokens in \(record.outputs.count) shards under \(directory.tokensDirectory)")
             }
@@ -42,7 +42,7 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String
+        var runDirectory: String
 
         @Option(name: .customLong("vocab-size"), help: "Vocabulary size, including the 256 byte tokens.")
         var vocabSize: Int = 4096
@@ -63,7 +63,7 @@ extension DataRaterCommand {
             options.vocabularySize = vocabSize
             options.sampleBytes = try ByteSize.parse(sampleSize)
             options.seed = seed
-            let directory = RunDirectory(run)
+            let directory = RunDirectory(runDirectory)
             let record = try TrainTokenizerStage.run(directory, options: options, command: CommandLine.arguments)
             print("trained a \(vocabSize)-token BPE on \(record.counts["sample_documents"] ?? 0) documents: \(TokenizeStage.defaultTokenizerPath(directory))")
         }

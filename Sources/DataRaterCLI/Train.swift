@@ -23,7 +23,7 @@ extension DataRaterCommand {
         )
 
         @Argument(help: "The run directory.")
-        var run: String?
+        var runDirectory: String?
 
         @Option(help: "A meta-training configuration (JSON); see --print-config.")
         var config: String?
@@ -50,7 +50,7 @@ extension DataRaterCommand {
         var vocabSize: Int = 4096
 
         func validate() throws {
-            guard run != nil || printConfig else { throw ValidationError("missing the run directory") }
+            guard runDirectory != nil || printConfig else { throw ValidationError("missing the run directory") }
             if let steps { guard steps >= 1 else { throw ValidationError("--steps must be at least 1") } }
             guard maxTokens >= 1000 else { throw ValidationError("--max-tokens must be at least 1000") }
         }
@@ -69,7 +69,7 @@ extension DataRaterCommand {
             options.targetPath = target
             options.maxTokens = maxTokens
             options.threads = threads
-            let directory = RunDirectory(run ?? "")
+            let directory = RunDirectory(runDirectory ?? "")
             let record = try TrainStage.run(directory, options: options, command: CommandLine.arguments)
             print("trained the DataRater for \(record.counts["meta_steps"] ?? 0) meta-steps: \(TrainStage.modelDirectory(directory))/datarater.safetensors"
                   + (record.errors.first.map { " (\($0))" } ?? ""))

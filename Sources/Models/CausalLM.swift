@@ -27,7 +27,13 @@ public final class CausalLM<T: BLASScalar> {
     private var dxf: UnsafeMutablePointer<T>
     private var dxft: UnsafeMutablePointer<T>?
     private var capacityRows = 0
-    private var gradientScratch: [T] = []
+
+    /// Query rows per causal attention block: smaller skips more of the masked triangle but makes
+    /// smaller gemms. 64 suits contexts of 128–256 with head dims of 32–64.
+    public var attentionQueryBlock: Int {
+        get { core.queryBlock }
+        set { core.queryBlock = max(1, newValue) }
+    }
 
     public init(config: LMConfig) throws(ModelError) {
         try config.validate()
@@ -88,6 +94,8 @@ public final class CausalLM<T: BLASScalar> {
     }
 
     /// Loss only (no gradient); the activations are still computed in the model's buffers.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func loss(parameters: [T], batch: TokenBatch, exampleWeights: [T]? = nil) throws(ModelError) -> LossResult<T> {
         precondition(parameters.count == layout.count)
         let counts = try prepare(batch: batch, weights: exampleWeights, tangent: false)
@@ -110,16 +118,38 @@ public final class CausalLM<T: BLASScalar> {
     /// With the weights `w` held fixed, writes `hvp = H v = ∂/∂ε ∇θ Σ_j w_j ℓ_j(θ + εv)`,
     /// `alignments[j] = ⟨∇θ ℓ_j, v⟩` (the tangent of each per-example loss, no per-example
     /// gradients formed) and `gradient = ∇θ Σ_j w_j ℓ_j`. Every matmul on dual numbers is three
-    /// gemms, so the cost is about three gradients.
+    /// gemms, so the cost is about three gradients. Buffers are resized to fit.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public func hessianVectorProduct(
         parameters: [T], direction: [T], batch: TokenBatch, exampleWeights: [T]? = nil,
         hvp: inout [T], alignments: inout [T], gradient: inout [T]
     ) throws(ModelError) -> LossResult<T> {
+        if gradient.count != layout.count { gradient = [T](repeating: 0, count: layout.count) }
+        return try gradient.withUnsafeMutableBufferPointer { (g) throws(ModelError) in
+            try dualPass(parameters: parameters, direction: direction, batch: batch, exampleWeights: exampleWeights,
+                         hvp: &hvp, alignments: &alignments, gradient: g.baseAddress!)
+        }
+    }
+
+    /// `hessianVectorProduct` without the gradient, which skips the weight-gradient gemms (one in
+    /// nine): what the meta-gradient's backward sweep needs.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    public func hessianVectorProduct(
+        parameters: [T], direction: [T], batch: TokenBatch, exampleWeights: [T]? = nil,
+        hvp: inout [T], alignments: inout [T]
+    ) throws(ModelError) -> LossResult<T> {
+        try dualPass(parameters: parameters, direction: direction, batch: batch, exampleWeights: exampleWeights,
+                     hvp: &hvp, alignments: &alignments, gradient: nil)
+    }
+
+    private func dualPass(
+        parameters: [T], direction: [T], batch: TokenBatch, exampleWeights: [T]?,
+        hvp: inout [T], alignments: inout [T], gradient g: UnsafeMutablePointer<T>?
+    ) throws(ModelError) -> LossResult<T> {
         precondition(parameters.count == layout.count && direction.count == layout.count,
                      "parameter/direction buffers do not match the layout (\(layout.count))")
-        if gradient.count != layout.count { gradient = [T](repeating: 0, count: layout.count) }
         if hvp.count != layout.count { hvp = [T](repeating: 0, count: layout.count) }
         let counts = try prepare(batch: batch, weights: exampleWeights, tangent: true)
         if alignments.count != batch.batchSize { alignments = [T](repeating: 0, count: batch.batchSize) }
@@ -128,9 +158,8 @@ public final class CausalLM<T: BLASScalar> {
         var result = LossResult<T>(loss: 0, perExample: [])
         parameters.withUnsafeBufferPointer { pb in
         direction.withUnsafeBufferPointer { vb in
-        gradient.withUnsafeMutableBufferPointer { gb in
         hvp.withUnsafeMutableBufferPointer { hb in
-            let p = pb.baseAddress!, v = vb.baseAddress!, g = gb.baseAddress!, hv = hb.baseAddress!
+            let p = pb.baseAddress!, v = vb.baseAddress!, hv = hb.baseAddress!
             core.forward(p)
             core.tangentForward(p, v)
             let xf = core.act.xf, xft = core.tan!.xf
@@ -150,7 +179,6 @@ public final class CausalLM<T: BLASScalar> {
                 for t in 0..<core.seq { s += rowLossT[b * core.seq + t] }
                 alignments[b] = counts[b] > 0 ? s / T(counts[b]) : 0
             }
-            Vec.zero(g, layout.count)
             Vec.zero(hv, layout.count)
             // x̄f = Z̄E, x̄f' = Z̄'E + Z̄E'; Ē += Z̄ᵀxf, Ē' += Z̄'ᵀxf + Z̄ᵀxf'.
             T.gemm(transA: false, transB: false, m: N, n: d, k: V, alpha: 1, a: logits, lda: V,
@@ -159,28 +187,18 @@ public final class CausalLM<T: BLASScalar> {
                    b: p + E, ldb: d, beta: 0, c: dxft, ldc: d)
             T.gemm(transA: false, transB: false, m: N, n: d, k: V, alpha: 1, a: logits, lda: V,
                    b: v + E, ldb: d, beta: 1, c: dxft, ldc: d)
-            T.gemm(transA: true, transB: false, m: V, n: d, k: N, alpha: 1, a: logits, lda: V,
-                   b: xf, ldb: d, beta: 1, c: g + E, ldc: d)
+            if let g {
+                Vec.zero(g, layout.count)
+                T.gemm(transA: true, transB: false, m: V, n: d, k: N, alpha: 1, a: logits, lda: V,
+                       b: xf, ldb: d, beta: 1, c: g + E, ldc: d)
+            }
             T.gemm(transA: true, transB: false, m: V, n: d, k: N, alpha: 1, a: zt, lda: V,
                    b: xf, ldb: d, beta: 1, c: hv + E, ldc: d)
             T.gemm(transA: true, transB: false, m: V, n: d, k: N, alpha: 1, a: logits, lda: V,
                    b: xft, ldb: d, beta: 1, c: hv + E, ldc: d)
             core.dualBackward(p, v, dxf: dxf, dxft: dxft, into: g, tangent: hv)
-        }}}}
+        }}}
         return result
-    }
-
-    /// `hessianVectorProduct` without keeping the gradient (it is computed into a scratch buffer).
-    public func hessianVectorProduct(
-        parameters: [T], direction: [T], batch: TokenBatch, exampleWeights: [T]? = nil,
-        hvp: inout [T], alignments: inout [T]
-    ) throws(ModelError) -> LossResult<T> {
-        var scratch = gradientScratch
-        gradientScratch = []
-        defer { gradientScratch = scratch }
-        return try hessianVectorProduct(parameters: parameters, direction: direction, batch: batch,
-                                        exampleWeights: exampleWeights, hvp: &hvp, alignments: &alignments,
-                                        gradient: &scratch)
     }
 
     // MARK: Internals

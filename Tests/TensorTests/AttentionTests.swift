@@ -10,8 +10,9 @@ import Tensor
         var n: Int { shape.batch * shape.seq * shape.dim }
     }
 
-    static func make(causal: Bool) -> Case {
-        Case(shape: AttentionShape(batch: 3, seq: 4, heads: 2, headDim: 3, causal: causal), lengths: lengths)
+    static func make(causal: Bool, block: Int = 64) -> Case {
+        Case(shape: AttentionShape(batch: 3, seq: 4, heads: 2, headDim: 3, causal: causal, queryBlock: block),
+             lengths: lengths)
     }
 
     func forward(_ c: Case, _ q: [Double], _ k: [Double], _ v: [Double]) -> (y: [Double], p: [Double]) {
@@ -54,17 +55,17 @@ import Tensor
         return y
     }
 
-    @Test(arguments: [true, false])
-    func forwardMatchesDirectEvaluation(causal: Bool) {
-        let c = Self.make(causal: causal)
+    @Test(arguments: [true, false], [1, 3, 64])
+    func forwardMatchesDirectEvaluation(causal: Bool, block: Int) {
+        let c = Self.make(causal: causal, block: block)
         var gen = Gen(6)
         let q = gen.normal(c.n), k = gen.normal(c.n), v = gen.normal(c.n)
         assertClose(forward(c, q, k, v).y, reference(c, q, k, v), rtol: 1e-12, atol: 1e-12, "attention")
     }
 
-    @Test(arguments: [true, false])
-    func backwardMatchesFiniteDifferences(causal: Bool) {
-        let c = Self.make(causal: causal)
+    @Test(arguments: [true, false], [1, 3, 64])
+    func backwardMatchesFiniteDifferences(causal: Bool, block: Int) {
+        let c = Self.make(causal: causal, block: block)
         var gen = Gen(7)
         let q = gen.normal(c.n), k = gen.normal(c.n), v = gen.normal(c.n), r = gen.normal(c.n)
         let g = backward(c, q, k, v, r)
@@ -74,9 +75,9 @@ import Tensor
         assertClose(Array(g[(2 * n)...]), numericGradient(v) { dot(forward(c, q, k, $0).y, r) }, "dv")
     }
 
-    @Test(arguments: [true, false])
-    func paddedKeysAreIgnored(causal: Bool) {
-        let c = Self.make(causal: causal)
+    @Test(arguments: [true, false], [1, 3, 64])
+    func paddedKeysAreIgnored(causal: Bool, block: Int) {
+        let c = Self.make(causal: causal, block: block)
         var gen = Gen(8)
         let q = gen.normal(c.n), k = gen.normal(c.n), v = gen.normal(c.n)
         var k2 = k, v2 = v
@@ -90,9 +91,16 @@ import Tensor
         #expect(y1 == y2)
     }
 
-    @Test(arguments: [true, false])
-    func tangentModeMatchesFiniteDifferences(causal: Bool) {
-        let c = Self.make(causal: causal)
+    @Test func flopCountSkipsMaskedBlocks() {
+        let full = AttentionShape(batch: 1, seq: 256, heads: 4, headDim: 64, causal: false)
+        let causal = AttentionShape(batch: 1, seq: 256, heads: 4, headDim: 64, causal: true, queryBlock: 64)
+        #expect(causal.forwardFLOPs(lengths: [256]) == full.forwardFLOPs(lengths: [256]) * 10 / 16)
+        #expect(full.forwardFLOPs(lengths: [256]) == 4 * 256 * 256 * 256)
+    }
+
+    @Test(arguments: [true, false], [1, 3, 64])
+    func tangentModeMatchesFiniteDifferences(causal: Bool, block: Int) {
+        let c = Self.make(causal: causal, block: block)
         var gen = Gen(9)
         let n = c.n
         let q = gen.normal(n), k = gen.normal(n), v = gen.normal(n), dy = gen.normal(n)

@@ -3,6 +3,7 @@ import MetaLearning
 import Models
 import ShardIO
 import Tensor
+import Tokenization
 
 /// `RUN/model/datarater.json`: what a trained DataRater is and how to use it.
 public struct DataRaterModelConfig: Codable, Sendable, Equatable {

@@ -41,7 +41,10 @@ public enum TrainTokenizerStage {
             progress.tick("sampled \(texts.count) documents, \(ProgressReporter.bytes(Double(taken)))")
         }
         progress.log("training a \(options.vocabularySize)-token BPE on \(texts.count) documents (\(ProgressReporter.bytes(Double(taken))))")
-        let tokenizer = BPETrainer.train(texts: texts, vocabularySize: options.vocabularySize)
+        let tokenizer: Tokenizer
+        do { tokenizer = try BPETrainer.train(texts: texts, vocabularySize: options.vocabularySize) } catch {
+            throw CurationError(.badArguments, "cannot train the tokenizer: \(error)")
+        }
         let path = TokenizeStage.defaultTokenizerPath(run)
         try FileIO.createDirectory(FileIO.split(path).directory)
         try FileIO.writeFileAtomically(path, tokenizer.jsonData())

@@ -70,7 +70,8 @@ public enum WriteStage {
         try Manifest.update(run) { manifest in
             manifest.stages[name] = final
             manifest.stages[name]?.counts["sharded"] = sharded
-            manifest.stages[name]?.counts["rejected"] = manifest.stages[ShardStage.name]?.counts["rejected"] ?? 0
+            let rejected = manifest.stages[ShardStage.name]?.counts["rejected"] ?? 0
+            manifest.stages[name]?.counts["rejected"] = rejected
         }
         return try Manifest.load(run).stages[name]
     }

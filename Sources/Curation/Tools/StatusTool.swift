@@ -4,6 +4,8 @@ import ShardIO
 /// `datarater status RUN`: what is done, pending and failed, stage by stage.
 public enum StatusTool {
     public static let stageOrder = ["shard", "tokenize", "train", "score", "threshold", "write"]
+    /// Stages that produce one output per document shard.
+    static let perShard: Set<String> = ["tokenize", "score", "write"]
 
     public struct StageState: Sendable, Equatable {
         public var stage: String
@@ -27,14 +29,14 @@ public enum StatusTool {
             let done = try CompletionRecord.all(in: run, stage: stage).count
             guard let record = manifest.stages[stage] else {
                 result.append(StageState(stage: stage, state: done > 0 ? "interrupted" : "not-started", shardsDone: done,
-                                         shardsExpected: stage == "shard" ? nil : docShards, counts: [:], errors: []))
+                                         shardsExpected: perShard.contains(stage) ? docShards : nil, counts: [:], errors: []))
                 continue
             }
             var state = record.status.rawValue
             if record.status == .running && record.host == Clock.host && kill(record.pid, 0) != 0 && errno == ESRCH {
                 state = "interrupted"
             }
-            let expected = stage == "shard" ? (record.status == .complete ? docShards : nil) : docShards
+            let expected = stage == "shard" ? (record.status == .complete ? docShards : nil) : (perShard.contains(stage) ? docShards : nil)
             result.append(StageState(stage: stage, state: state, shardsDone: done, shardsExpected: expected,
                                      counts: record.counts, errors: record.errors))
         }
@@ -44,7 +46,8 @@ public enum StatusTool {
     public static func render(_ states: [StageState], run: RunDirectory) -> String {
         var lines = ["run: \(run.root)"]
         for s in states {
-            let shards = s.shardsExpected.map { "\(s.shardsDone)/\($0) shards" } ?? "\(s.shardsDone) shards"
+            let shards = s.shardsExpected.map { "\(s.shardsDone)/\($0) shards" }
+                ?? (s.stage == "shard" || s.shardsDone > 0 ? "\(s.shardsDone) shards" : "")
             var line = "  \(s.stage.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s.state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(shards)"
             if let expected = s.shardsExpected, s.state != "complete", expected > s.shardsDone {
                 line += " (\(expected - s.shardsDone) pending)"

@@ -75,13 +75,20 @@ final class TransformerCore<T: BLASScalar> {
         pos = .allocate(capacity: 1)
     }
 
+    private var discardedGradient: UnsafeMutablePointer<T>?
+
     deinit {
         ids.deallocate()
         pos.deallocate()
+        discardedGradient?.deallocate()
     }
 
+    /// Query rows per causal attention block (see `AttentionShape.queryBlock`).
+    var queryBlock = 64
+
     var shape: AttentionShape {
-        AttentionShape(batch: batch, seq: seq, heads: config.nHeads, headDim: config.headDim, causal: causal)
+        AttentionShape(batch: batch, seq: seq, heads: config.nHeads, headDim: config.headDim, causal: causal,
+                       queryBlock: queryBlock)
     }
 
     /// Makes the buffers fit `batch × seq` (growing only) and records the valid lengths.
@@ -216,10 +223,15 @@ final class TransformerCore<T: BLASScalar> {
 
     /// Reverse pass and its tangent together, from `dxf`, `dxft` (adjoint of `ln_f`'s output and
     /// its tangent) into `g` (gradient) and `hv` (its tangent, i.e. the Hessian-vector product);
-    /// both accumulate. Needs `forward` and `tangentForward` first.
+    /// both accumulate. Needs `forward` and `tangentForward` first. With `g` nil the weight
+    /// gradients are not formed (the input adjoints still are: the tangent pass needs them),
+    /// which saves one gemm in nine.
     func dualBackward(_ p: UnsafePointer<T>, _ v: UnsafePointer<T>, dxf: UnsafePointer<T>, dxft: UnsafePointer<T>,
-                      into g: UnsafeMutablePointer<T>, tangent hv: UnsafeMutablePointer<T>) {
+                      into gradient: UnsafeMutablePointer<T>?, tangent hv: UnsafeMutablePointer<T>) {
         let d = config.dModel, N = rows, A = act!, D = tan!, G = grad!, H = gradT!
+        // LayerNorm weight gradients are cheap; without a gradient buffer they land in scratch.
+        let g = gradient ?? lnScratch(offsets: offsets)
+        let wantWeights = gradient != nil
         Vec.zero(G.dx, N * d)
         Vec.zero(H.dx, N * d)
         LayerNorm.backward(outputGrad: dxf, normalized: A.xhatF, rstd: A.rF, weight: p + offsets.lnfW,
@@ -234,7 +246,7 @@ final class TransformerCore<T: BLASScalar> {
             Linear.backwardInput(G.dx, p + o.w2, into: G.dh, rows: N, inDim: 4 * d, outDim: d)
             Linear.backwardInput(H.dx, p + o.w2, into: H.dh, rows: N, inDim: 4 * d, outDim: d)
             Linear.backwardInput(G.dx, v + o.w2, into: H.dh, rows: N, inDim: 4 * d, outDim: d, accumulate: true)
-            Linear.backwardWeight(A.g[l], G.dx, into: g + o.w2, rows: N, inDim: 4 * d, outDim: d)
+            if wantWeights { Linear.backwardWeight(A.g[l], G.dx, into: g + o.w2, rows: N, inDim: 4 * d, outDim: d) }
             Linear.backwardWeight(D.g[l], G.dx, into: hv + o.w2, rows: N, inDim: 4 * d, outDim: d)
             Linear.backwardWeight(A.g[l], H.dx, into: hv + o.w2, rows: N, inDim: 4 * d, outDim: d)
             GELU.dualBackward(A.h[l], inputTangent: D.h[l], outputGrad: G.dh, outputGradTangent: H.dh,
@@ -242,7 +254,7 @@ final class TransformerCore<T: BLASScalar> {
             Linear.backwardInput(G.dh, p + o.w1, into: G.da, rows: N, inDim: d, outDim: 4 * d)
             Linear.backwardInput(H.dh, p + o.w1, into: H.da, rows: N, inDim: d, outDim: 4 * d)
             Linear.backwardInput(G.dh, v + o.w1, into: H.da, rows: N, inDim: d, outDim: 4 * d, accumulate: true)
-            Linear.backwardWeight(A.a2[l], G.dh, into: g + o.w1, rows: N, inDim: d, outDim: 4 * d)
+            if wantWeights { Linear.backwardWeight(A.a2[l], G.dh, into: g + o.w1, rows: N, inDim: d, outDim: 4 * d) }
             Linear.backwardWeight(D.a2[l], G.dh, into: hv + o.w1, rows: N, inDim: d, outDim: 4 * d)
             Linear.backwardWeight(A.a2[l], H.dh, into: hv + o.w1, rows: N, inDim: d, outDim: 4 * d)
             LayerNorm.backward(outputGrad: G.da, normalized: A.xhat2[l], rstd: A.r2[l], weight: p + o.ln2w,
@@ -255,7 +267,7 @@ final class TransformerCore<T: BLASScalar> {
             Linear.backwardInput(G.dx, p + o.wo, into: G.dy, rows: N, inDim: d, outDim: d)
             Linear.backwardInput(H.dx, p + o.wo, into: H.dy, rows: N, inDim: d, outDim: d)
             Linear.backwardInput(G.dx, v + o.wo, into: H.dy, rows: N, inDim: d, outDim: d, accumulate: true)
-            Linear.backwardWeight(A.y[l], G.dx, into: g + o.wo, rows: N, inDim: d, outDim: d)
+            if wantWeights { Linear.backwardWeight(A.y[l], G.dx, into: g + o.wo, rows: N, inDim: d, outDim: d) }
             Linear.backwardWeight(D.y[l], G.dx, into: hv + o.wo, rows: N, inDim: d, outDim: d)
             Linear.backwardWeight(A.y[l], H.dx, into: hv + o.wo, rows: N, inDim: d, outDim: d)
             Attention.dualBackward(shape, lengths: lengths, q: A.q[l], k: A.k[l], v: A.v[l],
@@ -269,7 +281,7 @@ final class TransformerCore<T: BLASScalar> {
                 Linear.backwardInput(gq, p + w, into: G.da, rows: N, inDim: d, outDim: d, accumulate: !first)
                 Linear.backwardInput(hq, p + w, into: H.da, rows: N, inDim: d, outDim: d, accumulate: !first)
                 Linear.backwardInput(gq, v + w, into: H.da, rows: N, inDim: d, outDim: d, accumulate: true)
-                Linear.backwardWeight(A.a1[l], gq, into: g + w, rows: N, inDim: d, outDim: d)
+                if wantWeights { Linear.backwardWeight(A.a1[l], gq, into: g + w, rows: N, inDim: d, outDim: d) }
                 Linear.backwardWeight(D.a1[l], gq, into: hv + w, rows: N, inDim: d, outDim: d)
                 Linear.backwardWeight(A.a1[l], hq, into: hv + w, rows: N, inDim: d, outDim: d)
                 first = false
@@ -281,9 +293,22 @@ final class TransformerCore<T: BLASScalar> {
                                       weight: p + o.ln1w, weightTangent: v + o.ln1w, inputGradTangent: H.dx,
                                       weightGradTangent: hv + o.ln1w, biasGradTangent: hv + o.ln1b, rows: N, dim: d)
         }
-        Embedding.backward(outputGrad: G.dx, dim: d, ids: ids, rows: N, tableGrad: g + offsets.tokEmb)
-        Embedding.backward(outputGrad: G.dx, dim: d, ids: pos, rows: N, tableGrad: g + offsets.posEmb)
+        if wantWeights {
+            Embedding.backward(outputGrad: G.dx, dim: d, ids: ids, rows: N, tableGrad: g + offsets.tokEmb)
+            Embedding.backward(outputGrad: G.dx, dim: d, ids: pos, rows: N, tableGrad: g + offsets.posEmb)
+        }
         Embedding.backward(outputGrad: H.dx, dim: d, ids: ids, rows: N, tableGrad: hv + offsets.tokEmb)
         Embedding.backward(outputGrad: H.dx, dim: d, ids: pos, rows: N, tableGrad: hv + offsets.posEmb)
+    }
+
+    /// A buffer laid out like the parameters for the LayerNorm weight gradients nobody asked for;
+    /// only LayerNorm offsets are ever written, so it is allocated at full size once and reused.
+    private func lnScratch(offsets: StackOffsets) -> UnsafeMutablePointer<T> {
+        if let s = discardedGradient { return s }
+        let count = offsets.lnfB + config.dModel
+        let s = UnsafeMutablePointer<T>.allocate(capacity: count)
+        s.initialize(repeating: 0, count: count)
+        discardedGradient = s
+        return s
     }
 }

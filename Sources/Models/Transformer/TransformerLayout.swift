@@ -51,7 +51,7 @@ enum TransformerLayout {
         for spec in layout.specs {
             let q = p + spec.offset
             let name = spec.name
-            if name.hasSuffix(".weight") && (name.contains("ln") ) {
+            if name.hasSuffix(".weight") && name.contains("ln") {
                 q.update(repeating: 1, count: spec.count)
             } else if name.hasSuffix(".bias") || name == "head.weight" {
                 q.update(repeating: 0, count: spec.count)
