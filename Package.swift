@@ -40,7 +40,7 @@ let package = Package(
         // Stages, manifest, resume logic, executors.
         .target(name: "Curation", dependencies: ["ShardIO", "Ingest", "Tokenization", "Models", "MetaLearning"]),
         // Command-line interface: parsing and calling Curation, nothing else.
-        .target(name: "DataRaterCLI", dependencies: ["Curation", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "DataRaterCLI", dependencies: ["Curation", "ShardIO", "Tokenization", "MetaLearning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "datarater", dependencies: ["DataRaterCLI"]),
 
         .testTarget(name: "ShardIOTests", dependencies: ["ShardIO"], swiftSettings: optimised),

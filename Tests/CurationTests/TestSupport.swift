@@ -124,6 +124,7 @@ struct GeneratedCorpus {
             try dir.write("tarsrc/page\(i).txt", "Plain text page \(i).\n\n" + text(i + 3000))
             docs += 1
         }
+        try FileManager.default.createDirectory(atPath: dir.file("input/d"), withIntermediateDirectories: true)
         _ = try run(["tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-czf",
                      dir.file("input/d/pages.tar.gz"), "-C", dir.file("tarsrc"), "."])
         return GeneratedCorpus(documents: docs, rejected: bad, empty: 2)

@@ -12,7 +12,10 @@ import Testing
         let files = try InputDiscovery.files(paths: [dir.path])
         #expect(files.map(\.relativePath) == ["B.txt", "a.jsonl", "b/a.tar.gz", "b/z.jsonl.zst", "c/d/e.wet.gz", "c/j.json",
                                                "c/k.json.gz", "c/notes.pdf", "c/t.tar.zst", "c/w.warc", "c/x.tgz", "c/y.jsonl.xz"])
-        #expect(files.map(\.kind) == [.text, .jsonLines, .tar, .jsonLines, .warc, .jsonLines, .jsonLines, .skipped, .tar, .warc, .tar, .jsonLines])
+        // A plain .json met inside a directory is usually metadata (manifest.json), so it is skipped and reported.
+        #expect(files.map(\.kind) == [.text, .jsonLines, .tar, .jsonLines, .warc, .skipped, .jsonLines, .skipped, .tar, .warc, .tar, .jsonLines])
+        // Named explicitly, it is read as JSON Lines.
+        #expect(try InputDiscovery.files(paths: [dir.path + "/c/j.json"]).map(\.kind) == [.jsonLines])
         #expect(files[0].path == dir.path + "/B.txt")
         #expect(files[3].baseName == "z")
     }

@@ -76,6 +76,7 @@ extension Manifest {
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { throw CurationError(.locked, "\(lockPath): cannot lock the manifest (errno \(errno))") }
         defer { flock(fd, LOCK_UN) }
+        try AtomicFile.removeStaleTemporaries(in: run.root, named: "manifest.json")
         var manifest = try load(run)
         try change(&manifest)
         try JSONFiles.write(manifest, to: run.manifestPath)

@@ -57,6 +57,10 @@ public struct ShardedStage {
 
     public func markRunning(command: [String]) throws {
         let started = Clock.now()
+        for directory in [run.doneDirectory(name), run.tokensDirectory, run.scoresDirectory, run.path("kept/docs"),
+                          run.path("kept/tokens"), run.path("kept"), run.path("discarded")] {
+            try AtomicFile.removeStaleTemporaries(in: directory)
+        }
         try Manifest.update(run) { manifest in
             manifest.stages[name] = StageRecord(
                 stage: name, status: .running, command: command, configuration: configuration.values,

@@ -76,6 +76,7 @@ public enum ShardStage {
         try FileIO.createDirectory(run.rejectedDirectory)
         try AtomicFile.removeStaleTemporaries(in: run.docsDirectory)
         try AtomicFile.removeStaleTemporaries(in: run.rejectedDirectory)
+        try AtomicFile.removeStaleTemporaries(in: run.doneDirectory(name))
         try markRunning(run, command: command, configuration: configuration, started: started, inputs: inputs)
 
         var packer = ShardPacker(run: run, options: options, configHash: configHash, inputHash: inputHash)

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -55,10 +57,17 @@ public final class AtomicFile {
         if !committed { unlink(temporaryPath) }
     }
 
-    /// Removes `.<name>.tmp-<pid>` files left by killed writers in `directory`.
-    public static func removeStaleTemporaries(in directory: String) throws(ShardIOError) {
-        for name in try FileIO.listDirectory(directory) where name.hasPrefix(".") && name.contains(".tmp-") {
-            try FileIO.removeFile(FileIO.join(directory, name))
+    /// Removes `.<name>.tmp-<pid>` files left in `directory` by writers that no longer run (their pid is
+    /// gone on this machine), optionally only those of one final name (`prefix`, e.g. `manifest.json`).
+    /// A live writer's temporary file is left alone.
+    public static func removeStaleTemporaries(in directory: String, named prefix: String = "") throws(ShardIOError) {
+        for name in try FileIO.listDirectory(directory) where name.hasPrefix("." + prefix) {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                  let pid = Int32(name[marker.upperBound...])
+            else { continue }
+            if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) {
+                if pid != getpid() { try FileIO.removeFile(FileIO.join(directory, name)) }
+            }
         }
     }
 }
