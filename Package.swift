@@ -38,7 +38,7 @@ let package = Package(
         // Population of inner models, unrolled inner steps, exact meta-gradient.
         .target(name: "MetaLearning", dependencies: ["Models", "Tensor"], swiftSettings: optimisedWholeModule),
         // Stages, manifest, resume logic, executors.
-        .target(name: "Curation", dependencies: ["ShardIO", "Ingest", "Tokenization", "Models", "MetaLearning"]),
+        .target(name: "Curation", dependencies: ["ShardIO", "Ingest", "Tokenization", "Models", "MetaLearning", "Tensor"]),
         // Command-line interface: parsing and calling Curation, nothing else.
         .target(name: "DataRaterCLI", dependencies: ["Curation", "ShardIO", "Tokenization", "MetaLearning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "datarater", dependencies: ["DataRaterCLI"]),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], swiftSettings: optimised),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensor"], exclude: ["Reference"], swiftSettings: optimised),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "Models", "Tensor"], swiftSettings: optimisedWholeModule),
-        .testTarget(name: "CurationTests", dependencies: ["Curation", "ShardIO", "Ingest"]),
+        .testTarget(name: "CurationTests", dependencies: ["Curation", "ShardIO", "Ingest", "Tokenization", "Models", "MetaLearning", "Tensor"]),
         .testTarget(name: "DataRaterCLITests", dependencies: ["DataRaterCLI"]),
     ]
 )

@@ -50,7 +50,7 @@ public struct ShardedStage {
             for i in outputs.indices { outputs[i].path = run.relative(outputs[i].path) }
             FaultInjection.point(name, "before-done", shard: index)
             try CompletionRecord(stage: name, shard: index, configHash: configuration.hash, inputHash: hash,
-                                 outputs: outputs, counts: counts).write(in: run)
+                                 outputs: outputs, counts: counts, extra: configuration.values).write(in: run)
             progress.log("shard \(RunDirectory.shardName(index)) done (\(n + 1)/\(owned.count) of rank \(rank))")
         }
     }
@@ -135,8 +135,10 @@ public struct ShardedStage {
             }
         } else {
             for failure in try LocalWorkers.run(arguments: workerArguments, workers: workers) {
+                let owned = LocalWorkers.owned(try inputs().count, rank: failure.rank, worldSize: workers)
+                    .filter { (try? CompletionRecord.all(in: run, stage: name)[$0]) == nil }
                 failures.append("worker \(failure.rank) " + (failure.signaled ? "was killed by signal \(failure.status)" : "exited with status \(failure.status)")
-                    + " (its shards: every shard i with i mod \(workers) == \(failure.rank))")
+                    + (owned.isEmpty ? "" : " leaving shard(s) \(owned.map(RunDirectory.shardName).joined(separator: ", ")) unfinished"))
             }
         }
         return try finalize(failures: failures)
