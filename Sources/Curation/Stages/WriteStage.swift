@@ -186,16 +186,23 @@ public enum WriteStage {
         }
         try bin.commit()
         try idx.commit()
-        let description: [String: String] = [
-            "dtype": width == 2 ? "<u2" : "<u4", "documents": String(documents), "tokens": String(offset),
-            "index_dtype": "<u8", "order": "kept/docs/*.jsonl.zst in shard order, line order within a shard",
-        ]
+        let description = KeptTokens(dtype: width == 2 ? "<u2" : "<u4", indexDtype: "<u8", documents: documents, tokens: Int(offset),
+                                     order: "kept/docs/*.jsonl.zst in shard order, line order within a shard")
         try JSONFiles.write(description, to: run.path("kept/tokens.json"))
         return [
             ShardSummary(path: "kept/tokens.bin", bytes: Int(offset) * width, sha256: binSum.hex(), records: documents),
             ShardSummary(path: "kept/tokens.idx", bytes: (documents + 1) * 8, sha256: idxSum.hex(), records: documents + 1),
         ]
     }
+}
+
+/// `kept/tokens.json`: how to read `kept/tokens.bin` and `kept/tokens.idx`.
+struct KeptTokens: Codable {
+    var dtype: String
+    var indexDtype: String
+    var documents: Int
+    var tokens: Int
+    var order: String
 }
 
 /// One line of a score shard: `{"id":…,"attributes":{"datarater__score":[[0,len,score]]}}`.
