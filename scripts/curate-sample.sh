@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=${1:-runs/sample}
-steps=${2:-120}
+steps=${2:-60}
 bin=.build/release/datarater
 [ -x "$bin" ] || swift build -c release
 "$bin" shard shards/sample --out "$run" --shard-size 2MB
