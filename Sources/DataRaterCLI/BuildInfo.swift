@@ -1,4 +1,6 @@
-/// Version reported by `datarater --version` and recorded in manifests.
+import Curation
+
+/// Version reported by `datarater --version`; the same one the manifest records.
 public enum BuildInfo {
-    public static let version = "0.1.0"
+    public static let version = CodeVersion.version
 }
