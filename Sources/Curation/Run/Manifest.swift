@@ -83,6 +83,33 @@ extension Manifest {
     }
 }
 
+extension Manifest {
+    /// Records that `stage` has started in this process: its entry (status running, no outputs yet) and an
+    /// open history line.
+    public static func markRunning(_ run: RunDirectory, stage: String, command: [String],
+                                   configuration: StageConfiguration, inputs: [InputRecord]) throws {
+        let started = Clock.now()
+        try update(run) { manifest in
+            manifest.stages[stage] = StageRecord(
+                stage: stage, status: .running, command: command, configuration: configuration.values,
+                configHash: configuration.hash, code: .current, host: Clock.host, pid: getpid(), startedAt: started,
+                finishedAt: nil, inputs: inputs, outputs: [], counts: [:], errors: [])
+            manifest.history.append(.init(stage: stage, status: .running, startedAt: started, finishedAt: nil,
+                                          host: Clock.host, pid: getpid()))
+        }
+    }
+
+    /// Marks this process's run of `stage` failed, with its errors.
+    public static func markFailed(_ run: RunDirectory, stage: String, errors: [String]) throws {
+        try update(run) { manifest in
+            manifest.stages[stage]?.status = .failed
+            manifest.stages[stage]?.finishedAt = Clock.now()
+            manifest.stages[stage]?.errors = errors
+            manifest.finishHistory(stage: stage, status: .failed)
+        }
+    }
+}
+
 /// ISO-8601 UTC timestamps with milliseconds.
 enum Clock {
     static func now() -> String {

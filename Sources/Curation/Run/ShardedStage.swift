@@ -1,5 +1,6 @@
 import Foundation
 import ShardIO
+import Tensor
 
 /// The common shape of a stage that maps each document shard to outputs independently (tokenize, score):
 /// verify the inputs against the manifest, skip shards whose completion record is still valid, process the
@@ -56,19 +57,11 @@ public struct ShardedStage {
     }
 
     public func markRunning(command: [String]) throws {
-        let started = Clock.now()
         for directory in [run.doneDirectory(name), run.tokensDirectory, run.scoresDirectory, run.path("kept/docs"),
                           run.path("kept/tokens"), run.path("kept"), run.path("discarded")] {
             try AtomicFile.removeStaleTemporaries(in: directory)
         }
-        try Manifest.update(run) { manifest in
-            manifest.stages[name] = StageRecord(
-                stage: name, status: .running, command: command, configuration: configuration.values,
-                configHash: configuration.hash, code: .current, host: Clock.host, pid: getpid(), startedAt: started,
-                finishedAt: nil, inputs: dependencies, outputs: [], counts: [:], errors: [])
-            manifest.history.append(.init(stage: name, status: .running, startedAt: started, finishedAt: nil,
-                                          host: Clock.host, pid: getpid()))
-        }
+        try Manifest.markRunning(run, stage: name, command: command, configuration: configuration, inputs: dependencies)
     }
 
     /// Checks that every shard has a valid completion record and writes the stage's manifest entry; if some
@@ -93,12 +86,7 @@ public struct ShardedStage {
         if !missing.isEmpty {
             let message = "\(missing.count) of \(shards.count) shards not done: "
                 + missing.prefix(20).map(RunDirectory.shardName).joined(separator: ", ")
-            try Manifest.update(run) { manifest in
-                manifest.stages[name]?.status = .failed
-                manifest.stages[name]?.finishedAt = Clock.now()
-                manifest.stages[name]?.errors = failures + [message]
-                manifest.finishHistory(stage: name, status: .failed)
-            }
+            try Manifest.markFailed(run, stage: name, errors: failures + [message])
             throw CurationError(.stageFailed, "\(name): " + (failures + [message]).joined(separator: "; "),
                                 hint: "rerun `datarater \(name) \(run.root)`: finished shards are kept, only the missing ones are redone")
         }
@@ -119,6 +107,19 @@ public struct ShardedStage {
             record = entry
         }
         return record
+    }
+
+    /// The stage as a command runs it: with `rank`/`worldSize` (an outside scheduler) only that rank's shards,
+    /// and no manifest entry (returns nil); otherwise the whole stage, inline or in `workers` local processes.
+    /// Work done in this process uses one BLAS thread, since parallelism is across shards.
+    public func execute(workers: Int, rank: Int?, worldSize: Int?, workerArguments: [String], command: [String],
+                        process: (Int, ShardSummary) throws -> (outputs: [ShardSummary], counts: [String: Int])) throws -> StageRecord? {
+        BLASThreads.set(1)
+        if let rank, let worldSize {
+            try work(rank: rank, worldSize: worldSize, progress: ProgressReporter(label: "\(name)[\(rank)]"), process: process)
+            return nil
+        }
+        return try runAll(workers: workers, workerArguments: workerArguments, command: command, process: process)
     }
 
     /// Runs the whole stage from one command: inline when `workers` is 1, else in local worker processes.

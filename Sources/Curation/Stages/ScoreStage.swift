@@ -68,14 +68,9 @@ public enum ScoreStage {
         let process = { (index: Int, _: ShardSummary) throws -> (outputs: [ShardSummary], counts: [String: Int]) in
             try scoreShard(index, run: run, scorer: scorer, level: options.compressionLevel)
         }
-        if let rank = options.rank, let worldSize = options.worldSize {
-            BLASThreads.set(1)
-            try stage.work(rank: rank, worldSize: worldSize, progress: ProgressReporter(label: "\(name)[\(rank)]"), process: process)
-            return nil
-        }
-        if options.workers <= 1 { BLASThreads.set(1) }
         let arguments = [name, run.root, "--model", directory, "--batch-rows", String(options.batchRows)]
-        return try stage.runAll(workers: options.workers, workerArguments: arguments, command: command, process: process)
+        return try stage.execute(workers: options.workers, rank: options.rank, worldSize: options.worldSize,
+                                 workerArguments: arguments, command: command, process: process)
     }
 
     /// Scores one shard: documents are read in blocks of 256, their token records alongside.

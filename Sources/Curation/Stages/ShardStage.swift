@@ -77,7 +77,7 @@ public enum ShardStage {
         try AtomicFile.removeStaleTemporaries(in: run.docsDirectory)
         try AtomicFile.removeStaleTemporaries(in: run.rejectedDirectory)
         try AtomicFile.removeStaleTemporaries(in: run.doneDirectory(name))
-        try markRunning(run, command: command, configuration: configuration, started: started, inputs: inputs)
+        try Manifest.markRunning(run, stage: name, command: command, configuration: configuration, inputs: inputs)
 
         var packer = ShardPacker(run: run, options: options, configHash: configHash, inputHash: inputHash)
         var line: [UInt8] = []
@@ -107,7 +107,7 @@ public enum ShardStage {
             }
             try packer.finish()
         } catch {
-            try? markFailed(run, error: "\(error)")
+            try? Manifest.markFailed(run, stage: name, errors: ["\(error)"])
             throw error
         }
 
@@ -146,27 +146,6 @@ public enum ShardStage {
     static func readerOptions(_ options: Options) -> IngestOptions {
         IngestOptions(format: options.format, invalidUTF8: options.invalidUTF8, maxRecordBytes: options.maxRecordBytes,
                       defaultSource: options.defaultSource)
-    }
-
-    static func markRunning(_ run: RunDirectory, command: [String], configuration: StageConfiguration, started: String,
-                            inputs: [InputRecord]) throws {
-        try Manifest.update(run) { manifest in
-            manifest.stages[name] = StageRecord(
-                stage: name, status: .running, command: command, configuration: configuration.values,
-                configHash: configuration.hash, code: .current, host: Clock.host, pid: getpid(), startedAt: started,
-                finishedAt: nil, inputs: inputs, outputs: [], counts: [:], errors: [])
-            manifest.history.append(.init(stage: name, status: .running, startedAt: started, finishedAt: nil,
-                                          host: Clock.host, pid: getpid()))
-        }
-    }
-
-    static func markFailed(_ run: RunDirectory, error: String) throws {
-        try Manifest.update(run) { manifest in
-            manifest.stages[name]?.status = .failed
-            manifest.stages[name]?.finishedAt = Clock.now()
-            manifest.stages[name]?.errors.append(error)
-            manifest.finishHistory(stage: name, status: .failed)
-        }
     }
 
     /// Removes shards and completion records numbered `from` and above, left by an earlier run with other

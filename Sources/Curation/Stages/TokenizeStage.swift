@@ -48,12 +48,9 @@ public enum TokenizeStage {
         let process = { (index: Int, _: ShardSummary) throws -> (outputs: [ShardSummary], counts: [String: Int]) in
             try tokenizeShard(index, run: run, tokenizer: tokenizer, level: options.compressionLevel)
         }
-        if let rank = options.rank, let worldSize = options.worldSize {
-            try stage.work(rank: rank, worldSize: worldSize, progress: ProgressReporter(label: "\(name)[\(rank)]"), process: process)
-            return nil
-        }
         let workerArguments = [name, run.root, "--tokenizer", path, "--compression-level", String(options.compressionLevel)]
-        return try stage.runAll(workers: options.workers, workerArguments: workerArguments, command: command, process: process)
+        return try stage.execute(workers: options.workers, rank: options.rank, worldSize: options.worldSize,
+                                 workerArguments: workerArguments, command: command, process: process)
     }
 
     static func loadTokenizer(_ path: String) throws -> Tokenizer {

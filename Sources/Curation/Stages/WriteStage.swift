@@ -52,11 +52,9 @@ public enum WriteStage {
         let process = { (index: Int, _: ShardSummary) throws -> (outputs: [ShardSummary], counts: [String: Int]) in
             try writeShard(index, run: run, threshold: threshold, level: options.compressionLevel)
         }
-        if let rank = options.rank, let worldSize = options.worldSize {
-            try stage.work(rank: rank, worldSize: worldSize, progress: ProgressReporter(label: "\(name)[\(rank)]"), process: process)
-            return nil
-        }
-        var record = try stage.runAll(workers: options.workers, workerArguments: [name, run.root], command: command, process: process)
+        guard var record = try stage.execute(workers: options.workers, rank: options.rank, worldSize: options.worldSize,
+                                             workerArguments: [name, run.root], command: command, process: process)
+        else { return nil }  // one rank of an outside scheduler: the leader assembles and reconciles
         let flat = try assembleTokens(run, shards: try stage.inputs().count)
         record.outputs += flat
         let counts = record.counts
