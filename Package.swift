@@ -18,12 +18,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
     ],
     targets: [
         // C libraries, found through pkg-config; nothing but module maps and tiny shims.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Process control the Swift overlay cannot reach (variadic prctl).
+        .target(name: "CProcess"),
 
         // Storage: zstd record streams, JSONL document codec, token records, atomic writers, checksums.
         .target(name: "ShardIO", dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: optimised),
@@ -38,7 +42,8 @@ let package = Package(
         // Population of inner models, unrolled inner steps, exact meta-gradient.
         .target(name: "MetaLearning", dependencies: ["Models", "Tensor"], swiftSettings: optimisedWholeModule),
         // Stages, manifest, resume logic, executors.
-        .target(name: "Curation", dependencies: ["ShardIO", "Ingest", "Tokenization", "Models", "MetaLearning", "Tensor"]),
+        .target(name: "Curation", dependencies: ["CProcess", "ShardIO", "Ingest", "Tokenization", "Models", "MetaLearning", "Tensor",
+                                                .product(name: "Yams", package: "Yams")]),
         // Command-line interface: parsing and calling Curation, nothing else.
         .target(name: "DataRaterCLI", dependencies: ["Curation", "ShardIO", "Tokenization", "MetaLearning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "datarater", dependencies: ["DataRaterCLI"]),

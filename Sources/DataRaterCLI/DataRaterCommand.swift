@@ -1,4 +1,5 @@
 import ArgumentParser
+import Curation
 
 /// The root `datarater` command: one executable, one subcommand per stage and tool.
 public struct DataRaterCommand: ParsableCommand {
@@ -17,4 +18,10 @@ public struct DataRaterCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// The executable's entry point: binds a child process's lifetime to its parent's, then runs the command.
+    public static func start() {
+        ProcessLifetime.bindToParentIfAsked()
+        main()
+    }
 }

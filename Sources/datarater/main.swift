@@ -5,4 +5,4 @@ import DataRaterCLI
 
 // Writes to a closed pipe (`datarater cat … | head`) fail with EPIPE instead of killing the process.
 signal(SIGPIPE, SIG_IGN)
-DataRaterCommand.main()
+DataRaterCommand.start()

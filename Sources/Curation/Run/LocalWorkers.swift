@@ -14,8 +14,8 @@ public enum LocalWorkers {
     }
 
     public static func run(arguments: [String], workers: Int) throws -> [Failure] {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var environment = ProcessInfo.processInfo.environment
+        let executable = ProcessLifetime.executable
+        var environment = ProcessLifetime.childEnvironment()
         environment["OPENBLAS_NUM_THREADS"] = "1"
         environment["DATARATER_WORKER"] = "1"
         var processes: [Process] = []

@@ -10,8 +10,31 @@ public struct Manifest: Codable, Sendable {
     public var formatVersion: Int = 1
     public var stages: [String: StageRecord] = [:]
     public var history: [HistoryEntry] = []
+    /// Set by `datarater run`: the pipeline that drives this run, and where it is.
+    public var pipeline: PipelineRecord?
 
     public init() {}
+
+    /// What `datarater run` is doing with this run directory.
+    public struct PipelineRecord: Codable, Sendable {
+        public var name: String
+        /// The pipeline file, or `(built-in sample)`; its text is saved as RUN/pipeline.yaml.
+        public var file: String
+        public var sha256: String
+        public var executor: String
+        /// The stages in order.
+        public var stages: [String]
+        public var status: StageStatus
+        /// The stage being run (or the one that failed).
+        public var current: String?
+        public var startedAt: String
+        public var finishedAt: String?
+        public var host: String
+        public var pid: Int32
+        /// Slurm job ids per stage, resubmissions included.
+        public var jobs: [String: [String]]
+        public var error: String?
+    }
 
     public struct HistoryEntry: Codable, Sendable {
         public var stage: String

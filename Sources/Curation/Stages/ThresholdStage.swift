@@ -154,6 +154,7 @@ public enum ThresholdStage {
             documents: merged.count, cutoff: cutoff, discardFractionEstimated: estimated, rankErrorBound: worstError,
             groups: groups, quantileTable: table, scorer: scorer)
         try JSONFiles.write(threshold, to: run.thresholdPath)
+        FaultInjection.point(name, "before-done", shard: 0)
         let (sha, bytes) = try Checksum.file(run.thresholdPath)
         let configuration = StageConfiguration([
             "discard": String(options.discardFraction), "per_source": String(options.perSource),

@@ -24,6 +24,15 @@ public enum TrainTokenizerStage {
         let started = Clock.now()
         let shards = try ShardVerification.verifiedOutputs(of: ShardStage.name, prefix: "docs/", in: run)
         let manifest = try Manifest.load(run)
+        let configuration = StageConfiguration([
+            "vocab_size": String(options.vocabularySize), "sample_bytes": String(options.sampleBytes), "seed": String(options.seed),
+        ])
+        let inputs = shards.map { InputRecord(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) }
+        if let done = manifest.stages[name], done.status == .complete, done.configHash == configuration.hash, done.inputs == inputs,
+           let output = done.outputs.first, (try? Checksum.file(run.path(output.path)).sha256) == output.sha256 {
+            progress.log("already complete with this configuration and these shards: \(output.path)")
+            return done
+        }
         let corpusBytes = max(manifest.stages[ShardStage.name]?.counts["text_bytes"] ?? 1, 1)
         let rate = min(1.0, Double(options.sampleBytes) / Double(corpusBytes))
         let threshold = rate >= 1 ? UInt64.max : UInt64(rate * Double(UInt64.max))
@@ -48,14 +57,12 @@ public enum TrainTokenizerStage {
         let path = TokenizeStage.defaultTokenizerPath(run)
         try FileIO.createDirectory(FileIO.split(path).directory)
         try FileIO.writeFileAtomically(path, tokenizer.jsonData())
+        FaultInjection.point(name, "before-done", shard: 0)
         let (sha, bytes) = try Checksum.file(path)
-        let configuration = StageConfiguration([
-            "vocab_size": String(options.vocabularySize), "sample_bytes": String(options.sampleBytes), "seed": String(options.seed),
-        ])
         let record = StageRecord(
             stage: name, status: .complete, command: command, configuration: configuration.values, configHash: configuration.hash,
             code: .current, host: Clock.host, pid: getpid(), startedAt: started, finishedAt: Clock.now(),
-            inputs: shards.map { InputRecord(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) },
+            inputs: inputs,
             outputs: [ShardSummary(path: run.relative(path), bytes: bytes, sha256: sha, records: tokenizer.vocabularySize)],
             counts: ["sample_documents": texts.count, "sample_text_bytes": taken, "vocab_size": tokenizer.vocabularySize],
             errors: [])
