@@ -221,6 +221,32 @@ import ShardIO
     }
 }
 
+/// A queue whose jobs never finish, to see what a new runner does with an earlier runner's jobs.
+final class StuckSlurm: SlurmControl, @unchecked Sendable {
+    var cancelled: [String] = []
+    func submit(_ arguments: [String], script: String) throws -> String { "1" }
+    func states(_ jobs: [String]) throws -> [String: SlurmTaskState] {
+        Dictionary(uniqueKeysWithValues: jobs.map { ($0, $0 == "7" ? SlurmTaskState.running : .completed) })
+    }
+    func cancel(_ jobs: [String]) throws { cancelled += jobs }
+}
+
+extension PipelineTests {
+    @Test func aNewRunnerCancelsJobsAnEarlierOneLeftInTheQueue() throws {
+        let dir = TemporaryDirectory()
+        let run = RunDirectory(dir.file("run"))
+        try Manifest.update(run) { manifest in
+            manifest.pipeline = .init(name: "p", file: "p.yaml", sha256: "", executor: "slurm", stages: ["score"], status: .running,
+                                      current: "score", startedAt: "", finishedAt: nil, host: "h", pid: 1,
+                                      jobs: ["score": ["6", "7"]], error: nil)
+        }
+        let control = StuckSlurm()
+        try SlurmExecutor(settings: Pipeline.Slurm(), control: control).cancelLeftovers(run, log: ProgressReporter(label: "test", quiet: true))
+        #expect(control.cancelled == ["7"])
+        #expect(try Manifest.load(run).pipeline?.jobs.isEmpty == true)
+    }
+}
+
 /// A Slurm stand-in for tests: runs each submitted batch script with bash at once (array tasks one by one,
 /// with SLURM_ARRAY_TASK_ID set), honours afterok dependencies with --kill-on-invalid-dep, writes --output
 /// and --error files, and can fail chosen tasks without running them.

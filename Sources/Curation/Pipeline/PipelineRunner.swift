@@ -32,10 +32,11 @@ public enum PipelineRunner {
         try FileIO.writeFileAtomically(run.path("pipeline.yaml"), Array(source.text.utf8))
         let started = Clock.now()
         try Manifest.update(run) { manifest in
+            // Slurm jobs of an earlier runner stay listed until the Slurm executor has cancelled any left in the queue.
             manifest.pipeline = .init(name: pipeline.name, file: source.file, sha256: Checksum.of(source.text),
                                       executor: executor.name, stages: steps.map(\.stage), status: .running, current: nil,
                                       startedAt: started, finishedAt: nil, host: Clock.host, pid: getpid(),
-                                      jobs: [:], error: nil)
+                                      jobs: manifest.pipeline?.jobs ?? [:], error: nil)
         }
         log.log("pipeline \(pipeline.name) (\(source.file)) → \(run.root), \(steps.count) stages, \(executor.name) executor")
         do {

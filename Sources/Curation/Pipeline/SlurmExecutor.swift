@@ -241,9 +241,10 @@ public struct SlurmExecutor: PipelineExecutor {
         guard let jobs = try Manifest.load(run).pipeline?.jobs.values.flatMap({ $0 }), !jobs.isEmpty else { return }
         let states = try control.states(jobs)
         let active = jobs.filter { job in states.contains { ($0.key == job || $0.key.hasPrefix(job + "_")) && !$0.value.isFinished } }
-        guard !active.isEmpty else { return }
-        log.log("cancelling \(active.count) job(s) an earlier runner left in the queue: \(active.joined(separator: " "))")
-        try control.cancel(active)
+        if !active.isEmpty {
+            log.log("cancelling \(active.count) job(s) an earlier runner left in the queue: \(active.joined(separator: " "))")
+            try control.cancel(active)
+        }
         try Manifest.update(run) { $0.pipeline?.jobs = [:] }
     }
 }
