@@ -1,14 +1,79 @@
 import ArgumentParser
+import Curation
+import Foundation
 
 extension DataRaterCommand {
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "eval",
-            abstract: "Train fresh LMs on curated and baseline data at equal compute."
+            abstract: "Train fresh LMs on curated and baseline data at equal compute.",
+            discussion: """
+            Every arm selects documents from the run's inner_train split and trains a fresh causal LM on the same \
+            number of tokens (same initialisation, same packing and shuffling procedure): datarater (the kept set), \
+            unfiltered, random (the DataRater's keep fraction), perplexity-low|middle|high (the keep fraction by the \
+            perplexity of a reference LM trained on the outer split), c4 and gopher (the published rules). Loss is \
+            measured on the validation split, which nothing trains on, overall and per source. Writes RUN/eval/ \
+            (report.json, report.md, curves.csv, loss-vs-flops-SCALE.svg); finished LMs are kept in RUN/eval/runs/ and a \
+            rerun with the same settings skips them.
+            """
         )
 
+        @Argument(help: "The run directory (after `datarater write`).")
+        var runDirectory: String
+
+        @Option(help: "LM sizes: small (d 128 × 2 layers, context 128) and/or base (d 256 × 4 layers, context 256).")
+        var scales: String = "small,base"
+
+        @Option(help: "Arms: datarater, unfiltered, random, perplexity-low, perplexity-middle, perplexity-high, c4, gopher.")
+        var arms: String = EvalArm.defaults.map(\.rawValue).joined(separator: ",")
+
+        @Option(name: .customLong("small-tokens"), help: "Training tokens per arm of the small LM.")
+        var smallTokens: Int = 1_200_000
+
+        @Option(name: .customLong("base-tokens"), help: "Training tokens per arm of the base LM.")
+        var baseTokens: Int = 500_000
+
+        @Option(name: .customLong("reference-tokens"), help: "Training tokens of the reference LM (small shape, outer split).")
+        var referenceTokens: Int = 1_000_000
+
+        @Option(help: "Evaluations per LM besides the one at step 0.")
+        var evals: Int = 12
+
+        @Option(name: .customLong("eval-tokens"), help: "Validation tokens per evaluation (a raw-mix sample, plus rows so every source has a few).")
+        var evalTokens: Int = 24_576
+
+        @Option(help: "Seed of initialisation, data order and the random arm.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Worker threads, each training one LM at a time on one BLAS thread.")
+        var workers: Int = 2
+
+        func validate() throws {
+            for name in scales.split(separator: ",") where !["small", "base"].contains(String(name)) {
+                throw ValidationError("unknown scale '\(name)'; use small and/or base")
+            }
+            for name in arms.split(separator: ",") where EvalArm(rawValue: String(name)) == nil {
+                throw ValidationError("unknown arm '\(name)'; use \(EvalArm.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard workers >= 1, evals >= 1, evalTokens >= 1 else { throw ValidationError("--workers, --evals and --eval-tokens must be at least 1") }
+            guard smallTokens >= 1, baseTokens >= 1, referenceTokens >= 1 else { throw ValidationError("token budgets must be positive") }
+        }
+
         func run() throws {
-            throw NotBuiltYet(command: "eval", issue: 8)
+            var options = EvalStage.Options()
+            options.scales = scales.split(separator: ",").map { $0 == "small" ? EvalScale.small(tokens: smallTokens) : EvalScale.base(tokens: baseTokens) }
+            options.arms = arms.split(separator: ",").compactMap { EvalArm(rawValue: String($0)) }
+            options.reference = .small(tokens: referenceTokens)
+            options.evals = evals
+            options.evalTokens = evalTokens
+            options.seed = seed
+            options.workers = workers
+            let directory = RunDirectory(runDirectory)
+            let report = try EvalStage.run(directory, options: options, command: CommandLine.arguments)
+            let markdown = (try? String(contentsOfFile: EvalStage.directory(directory) + "/report.md", encoding: .utf8)) ?? ""
+            print(markdown)
+            print("report: \(EvalStage.directory(directory))/report.json, curves.csv, "
+                  + report.scales.map { "loss-vs-flops-\($0.name).svg" }.joined(separator: ", "))
         }
     }
 }

@@ -38,11 +38,20 @@ import Testing
     }
 
     @Test func stageNotBuiltYetFailsWithoutOutput() throws {
-        var command = try DataRaterCommand.parseAsRoot(["eval"])
+        var command = try DataRaterCommand.parseAsRoot(["run"])
         #expect {
             try command.run()
         } throws: { error in
             "\(error)".contains("not built yet")
         }
+    }
+
+    @Test func evalArgumentsAreChecked() throws {
+        let command = try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--scales", "small", "--arms", "datarater,unfiltered,perplexity-middle"])
+        let eval = try #require(command as? DataRaterCommand.Eval)
+        #expect(eval.scales == "small" && eval.workers == 2)
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval"]) }
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--arms", "datarater,bogus"]) }
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--scales", "huge"]) }
     }
 }

@@ -201,7 +201,29 @@ public enum AuditTool {
             }
             h += "</table>"
         }
+        h += evaluationSection(RunDirectory(r.run), escape: esc)
         h += "</body></html>\n"
+        return h
+    }
+
+    /// The `datarater eval` results when `RUN/eval/report.json` exists: per scale the summary, the table of arms and
+    /// the loss-against-FLOPs plot (inline), and the path of the full report.
+    static func evaluationSection(_ run: RunDirectory, escape esc: (String) -> String) -> String {
+        guard let report = try? JSONFiles.read(EvalReport.self, from: run.path("eval/report.json")) else { return "" }
+        let directory = FileManager.default.currentDirectoryPath
+        let absolute = run.root.hasPrefix("/") ? run.root : directory + "/" + run.root
+        var h = "<h2>Evaluation</h2><p>Fresh LMs trained on the same number of tokens from each selection of the inner-train split, "
+            + "validation loss against FLOPs (training + selection). Full report: <a href=\"file://\(esc(absolute))/eval/report.md\">"
+            + "<code>\(esc(run.root))/eval/report.md</code></a> (and report.json, curves.csv).</p>"
+        for scale in report.scales {
+            h += "<h3>\(esc(scale.name))</h3><p>\(esc(scale.summary)).</p><table><tr><th>arm</th><th>documents</th><th>final loss</th>"
+                + "<th>loss at unfiltered's FLOPs</th><th>compute saved to unfiltered final loss</th></tr>"
+            for a in scale.arms {
+                h += "<tr><td>\(a.arm.rawValue)</td><td class=n>\(a.documents)</td><td class=n>\(String(format: "%.4f", a.finalLoss))</td>"
+                    + "<td class=n>\(String(format: "%.4f", a.lossAtEqualCompute))</td><td class=n>\(a.arm == .unfiltered ? "—" : EvalOutput.pct(a.computeSaved))</td></tr>"
+            }
+            h += "</table>" + EvalOutput.svg(scale)
+        }
         return h
     }
 

@@ -1,0 +1,260 @@
+import Foundation
+import Models
+import Tensor
+
+/// One LM size of `datarater eval` and how every arm trains it.
+///
+/// Shapes are the tensor issue's *small* (d 128, 2 layers, 4 heads, context 128) and *base* (d 256, 4 layers,
+/// 4 heads, context 256) with the run's vocabulary. Training: AdamW (β 0.9/0.95, weight decay on matrices),
+/// linear warm-up then cosine decay to a tenth of the peak rate, global gradient clipping at 1, batches of
+/// `batchSize` packed rows of `contextLength + 1` tokens, so a step trains `batchSize × contextLength` tokens.
+public struct EvalScale: Codable, Sendable, Hashable {
+    public var name: String
+    public var dModel: Int
+    public var nLayers: Int
+    public var nHeads: Int
+    public var contextLength: Int
+    public var batchSize: Int
+    /// Training tokens (predicted positions) per arm; rounded down to whole steps.
+    public var tokens: Int
+    public var learningRate: Double
+    public var warmupFraction: Double = 0.05
+    public var minLearningRateFraction: Double = 0.1
+    public var weightDecay: Double = 0.1
+    public var clipNorm: Double = 1.0
+
+    public init(name: String, dModel: Int, nLayers: Int, nHeads: Int, contextLength: Int, batchSize: Int, tokens: Int,
+                learningRate: Double) {
+        self.name = name
+        self.dModel = dModel
+        self.nLayers = nLayers
+        self.nHeads = nHeads
+        self.contextLength = contextLength
+        self.batchSize = batchSize
+        self.tokens = tokens
+        self.learningRate = learningRate
+    }
+
+    /// *small*: 1.2 M training tokens, batch 16, peak learning rate 2e-3.
+    public static func small(tokens: Int = 1_200_000) -> EvalScale {
+        EvalScale(name: "small", dModel: 128, nLayers: 2, nHeads: 4, contextLength: 128, batchSize: 16, tokens: tokens, learningRate: 2e-3)
+    }
+
+    /// *base*: 0.5 M training tokens, batch 8, peak learning rate 1e-3.
+    public static func base(tokens: Int = 500_000) -> EvalScale {
+        EvalScale(name: "base", dModel: 256, nLayers: 4, nHeads: 4, contextLength: 256, batchSize: 8, tokens: tokens, learningRate: 1e-3)
+    }
+
+    public func config(vocabularySize: Int) -> LMConfig {
+        LMConfig(vocabSize: vocabularySize, dModel: dModel, nLayers: nLayers, nHeads: nHeads, contextLength: contextLength)
+    }
+
+    public var tokensPerStep: Int { batchSize * contextLength }
+    public var steps: Int { max(1, tokens / tokensPerStep) }
+    public var trainedTokens: Int { steps * tokensPerStep }
+}
+
+/// FLOP conventions of the evaluation (a multiply-add is 2 FLOPs).
+///
+/// - LM forward, per token: `2·N + 2·d·V + 2·L·n_ctx·d` with `N = 12·L·d²` the non-embedding parameters (attention
+///   projections 4d², MLP 8d²), `2·d·V` the tied output projection, and Kaplan et al.'s attention term for rows of
+///   `n_ctx` positions. Training: 3 × forward (backward = 2 × forward).
+/// - DataRater scoring, per chunk of n tokens: `L·(2·n·12·d² + 4·n²·d)` (projections, MLP, QKᵀ and PV of the
+///   non-causal encoder), the same count as `DataRaterScorer.flops`.
+public enum EvalFLOPs {
+    public static func nonEmbeddingParameters(_ c: LMConfig) -> Double { 12 * Double(c.nLayers) * Double(c.dModel) * Double(c.dModel) }
+
+    public static func lmForwardPerToken(_ c: LMConfig, context: Int) -> Double {
+        let d = Double(c.dModel)
+        return 2 * nonEmbeddingParameters(c) + 2 * d * Double(c.vocabSize) + 2 * Double(c.nLayers) * Double(context) * d
+    }
+
+    public static func lmTrainingPerToken(_ c: LMConfig) -> Double { 3 * lmForwardPerToken(c, context: c.contextLength) }
+
+    public static func raterChunk(_ c: LMConfig, tokens n: Int) -> Double {
+        let d = Double(c.dModel), n = Double(n)
+        return Double(c.nLayers) * (2 * n * 12 * d * d + 4 * n * n * d)
+    }
+}
+
+/// A token source that cycles through a set of documents in a seeded random order, reshuffled every epoch, and
+/// packs them back to back into rows: row k is stream positions `k·T ..< k·T + T + 1`, so every streamed token
+/// after the first is a target exactly once.
+struct PackedStream {
+    let tokens: [Int32]
+    let documents: [Range<Int>]
+    let seed: UInt64
+    let totalTokens: Int
+    private var order: [Int] = []
+    private var position = 0
+    private var offset = 0
+    private(set) var epoch = 0
+    private(set) var drawn = 0
+    private var carry: Int32?
+
+    init(tokens: [Int32], documents: [Range<Int>], seed: UInt64) {
+        self.tokens = tokens
+        self.documents = documents.filter { !$0.isEmpty }
+        self.seed = seed
+        totalTokens = self.documents.reduce(0) { $0 + $1.count }
+        precondition(totalTokens >= 2, "a training stream needs at least 2 tokens")
+        shuffle()
+    }
+
+    /// Fisher–Yates with SplitMix64 keyed by the seed and the epoch.
+    private mutating func shuffle() {
+        order = Array(documents.indices)
+        var rng = SplitMix64(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        var i = order.count - 1
+        while i > 0 {
+            let j = Int(rng.next() % UInt64(i + 1))
+            order.swapAt(i, j)
+            i -= 1
+        }
+        position = 0
+        offset = 0
+    }
+
+    private mutating func next() -> Int32 {
+        while offset >= documents[order[position]].count {
+            position += 1
+            offset = 0
+            if position == order.count {
+                epoch += 1
+                shuffle()
+            }
+        }
+        let token = tokens[documents[order[position]].lowerBound + offset]
+        offset += 1
+        drawn += 1
+        return token
+    }
+
+    /// Appends the next row of `length` tokens (its first token is the previous row's last).
+    mutating func appendRow(length: Int, to row: inout [Int32]) {
+        var n = 0
+        if let carry {
+            row.append(carry)
+            n = 1
+        }
+        while n < length {
+            row.append(next())
+            n += 1
+        }
+        carry = row.last
+    }
+
+    /// Epochs consumed: tokens drawn over the tokens of the set.
+    var epochs: Double { Double(drawn) / Double(totalTokens) }
+}
+
+/// The validation rows every arm is measured on: the first `T + 1` tokens of each chosen validation document.
+///
+/// `primary` rows are a raw-mix sample (validation documents in the order of a hash of their id, until the token
+/// budget is reached): the overall loss is their token-weighted mean. Rows added afterwards give every source
+/// at least a minimum number of rows; per-source losses use all rows of the source.
+struct EvalSet: Sendable {
+    var rows: [[Int32]] = []
+    var sources: [String] = []
+    var primary: [Bool] = []
+    var ids: [String] = []
+
+    var sourceNames: [String] { Array(Set(sources)).sorted() }
+    var tokens: Int { rows.reduce(0) { $0 + $1.count - 1 } }
+}
+
+/// Loss of one evaluation: overall (token-weighted over primary rows) and per source.
+public struct SourceLoss: Codable, Sendable, Hashable {
+    public var source: String
+    public var loss: Double
+}
+
+struct Evaluation {
+    var overall: Double
+    var perSource: [SourceLoss]
+}
+
+/// Trains one causal LM on a stream and measures it on the evaluation set at regular steps.
+struct LMTraining {
+    struct Point: Codable, Sendable {
+        var step: Int
+        var tokens: Int
+        var loss: Double
+        var perSource: [SourceLoss]
+    }
+
+    static func evaluate(model: CausalLM<Float>, parameters: [Float], set: EvalSet, batchRows: Int = 32) throws -> Evaluation {
+        var sum = 0.0, count = 0
+        var perSum: [String: Double] = [:], perCount: [String: Int] = [:]
+        var start = 0
+        while start < set.rows.count {
+            let end = min(set.rows.count, start + batchRows)
+            let rows = Array(set.rows[start..<end])
+            let length = rows.map(\.count).max() ?? 2
+            let batch = try TokenBatch(rows: rows, sequenceLength: length)
+            let result = try model.loss(parameters: parameters, batch: batch)
+            for (j, row) in rows.enumerated() {
+                let n = row.count - 1
+                let l = Double(result.perExample[j]) * Double(n)
+                if set.primary[start + j] { sum += l; count += n }
+                perSum[set.sources[start + j], default: 0] += l
+                perCount[set.sources[start + j], default: 0] += n
+            }
+            start = end
+        }
+        let per = perSum.keys.sorted().map { SourceLoss(source: $0, loss: perSum[$0]! / Double(max(1, perCount[$0]!))) }
+        return Evaluation(overall: sum / Double(max(1, count)), perSource: per)
+    }
+
+    /// Steps at which the model is evaluated: 0 and `k·steps/evals` for k = 1…evals.
+    static func evaluationSteps(steps: Int, evals: Int) -> [Int] {
+        Array(Set([0] + (1...max(1, evals)).map { Int((Double($0) * Double(steps) / Double(max(1, evals))).rounded()) })).sorted()
+    }
+
+    /// Trains `scale` from the initialisation drawn from `seed`; returns the curve and the final parameters.
+    /// `onStep(step, steps, trainLoss)` is called after every step.
+    static func train(
+        scale: EvalScale, vocabularySize: Int, stream: inout PackedStream, evalSet: EvalSet?, evals: Int, seed: UInt64,
+        onStep: (Int, Int, Float) -> Void
+    ) throws -> (curve: [Point], parameters: [Float], model: CausalLM<Float>) {
+        let config = scale.config(vocabularySize: vocabularySize)
+        let model = try CausalLM<Float>(config: config)
+        var theta: [Float] = []
+        model.initialize(parameters: &theta, seed: seed)
+        var gradient = [Float](repeating: 0, count: theta.count)
+        let mask = WeightDecayMask(layout: model.layout) { $0.shape.count == 2 }
+        var optimizer = try AdamW<Float>(config: AdamWConfig(learningRate: scale.learningRate, beta1: 0.9, beta2: 0.95,
+                                                             epsilon: 1e-8, weightDecay: scale.weightDecay),
+                                         count: theta.count, decayMask: mask)
+        let steps = scale.steps
+        let schedule = CosineSchedule(learningRate: scale.learningRate, minLearningRate: scale.learningRate * scale.minLearningRateFraction,
+                                      warmupSteps: Int((Double(steps) * scale.warmupFraction).rounded()), totalSteps: steps)
+        let evalAt = Set(evaluationSteps(steps: steps, evals: evals))
+        var curve: [Point] = []
+        func measure(_ step: Int) throws {
+            guard let evalSet, evalAt.contains(step) else { return }
+            let e = try evaluate(model: model, parameters: theta, set: evalSet)
+            curve.append(Point(step: step, tokens: step * scale.tokensPerStep, loss: e.overall, perSource: e.perSource))
+        }
+        try measure(0)
+        let rowLength = scale.contextLength + 1
+        var rows: [Int32] = []
+        rows.reserveCapacity(scale.batchSize * rowLength)
+        let lengths = [Int](repeating: rowLength, count: scale.batchSize)
+        for step in 0..<steps {
+            rows.removeAll(keepingCapacity: true)
+            for _ in 0..<scale.batchSize { stream.appendRow(length: rowLength, to: &rows) }
+            let batch = try TokenBatch(tokens: rows, lengths: lengths, sequenceLength: rowLength)
+            let result = try model.lossAndGradient(parameters: theta, batch: batch, gradient: &gradient)
+            guard result.loss.isFinite else {
+                throw CurationError(.stageFailed, "eval: \(scale.name) training diverged at step \(step + 1) (loss \(result.loss))",
+                                    hint: "lower the learning rate of the \(scale.name) configuration")
+            }
+            _ = GradientClipping.clipGlobalNorm(&gradient, maxNorm: scale.clipNorm)
+            optimizer.update(parameters: &theta, gradients: gradient, learningRate: Float(schedule.learningRate(at: optimizer.step)))
+            onStep(step + 1, steps, result.loss)
+            try measure(step + 1)
+        }
+        return (curve, theta, model)
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+@testable import Curation
+import MetaLearning
+import Models
+import ShardIO
+
+/// `datarater eval` on a tiny generated run (stand-in tokens and scores, tiny LMs), and its rules and accounting.
+@Suite struct EvalTests {
+    static let tiny = EvalScale(name: "tiny", dModel: 16, nLayers: 1, nHeads: 2, contextLength: 16, batchSize: 4, tokens: 40 * 64,
+                                learningRate: 3e-3)
+
+    /// A written run: stand-in tokens (bytes) and scores from `CurationFlowTests`, threshold 30%, and a DataRater
+    /// configuration file for the scoring FLOPs.
+    static func writtenRun(_ dir: TemporaryDirectory) throws -> RunDirectory {
+        let run = try CurationFlowTests.scoredRun(dir)
+        try ThresholdStage.run(run, options: .init(discardFraction: 0.3), command: ["test"])
+        try WriteStage.run(run, options: .init(), command: ["test"])
+        let model = DataRaterModelConfig(model: LMConfig(vocabSize: 256, dModel: 8, nLayers: 1, nHeads: 2, contextLength: 32),
+                                         chunking: ChunkingRule(chunkLength: 32, maxChunks: 2), tokenizerSHA256: "stand-in",
+                                         metaSteps: 1, seed: 0)
+        try FileIO.createDirectory(TrainStage.modelDirectory(run))
+        try FileIO.writeFileAtomically(Checkpoint.configPath(directory: TrainStage.modelDirectory(run)), Array(try JSONEncoder().encode(model)))
+        return run
+    }
+
+    static func options(workers: Int = 2) -> EvalStage.Options {
+        var options = EvalStage.Options()
+        options.scales = [tiny]
+        options.arms = [.datarater, .unfiltered, .random, .perplexityLow, .perplexityHigh]
+        options.reference = EvalScale(name: "reference", dModel: 16, nLayers: 1, nHeads: 2, contextLength: 16, batchSize: 4,
+                                      tokens: 20 * 64, learningRate: 3e-3)
+        options.evals = 4
+        options.evalTokens = 400
+        options.workers = workers
+        options.seed = 7
+        return options
+    }
+
+    @Test func armsTrainTheSameBudgetOnDisjointSplitsAndWriteTheReport() throws {
+        let dir = TemporaryDirectory()
+        let run = try Self.writtenRun(dir)
+        let options = Self.options()
+        let report = try EvalStage.run(run, options: options, command: ["test"])
+        let scale = try #require(report.scales.first)
+        #expect(scale.arms.map(\.arm) == options.arms)
+        // Same budget for every arm, the same evaluation steps, and no arm trained on validation documents.
+        for arm in scale.arms {
+            #expect(arm.trainedTokens == Self.tiny.trainedTokens)
+            #expect(arm.curve.map(\.tokens) == scale.arms[0].curve.map(\.tokens))
+            #expect(arm.curve.last?.tokens == Self.tiny.trainedTokens)
+            #expect(arm.curve.allSatisfy { $0.loss.isFinite && $0.loss > 0 })
+            #expect(arm.reused == false)
+        }
+        let unfiltered = try #require(scale.arms.first { $0.arm == .unfiltered })
+        let datarater = try #require(scale.arms.first { $0.arm == .datarater })
+        let random = try #require(scale.arms.first { $0.arm == .random })
+        #expect(unfiltered.documents == report.poolDocuments)
+        #expect(random.documents == Int((report.keepFraction * Double(report.poolDocuments)).rounded()))
+        #expect(datarater.documents == Int((report.keepFraction * Double(report.poolDocuments)).rounded()))
+        #expect(abs(report.discardFraction - 0.3) < 0.1)
+        // Epochs are tokens drawn over the selection's tokens: a subset of the pool is further through its data.
+        #expect(datarater.epochs > unfiltered.epochs)
+        // Selection compute is charged only to the arms that score.
+        #expect(unfiltered.selectionFixedFlops == 0 && unfiltered.selectionScoringFlops == 0 && random.selectionScoringFlops == 0)
+        #expect(datarater.selectionScoringFlops > 0 && datarater.selectionFixedFlops == 0)
+        let perplexity = try #require(scale.arms.first { $0.arm == .perplexityLow })
+        #expect(perplexity.selectionFixedFlops == report.reference?.trainingFlops)
+        #expect(perplexity.totalFlops > unfiltered.totalFlops)
+
+        let (corpus, _) = try EvalCorpus.load(run, splits: SplitRule(), maxPrefix: 17, heuristics: false, progress: ProgressReporter(label: "t", quiet: true))
+        #expect(corpus.pool.allSatisfy { SplitRule().split(of: $0.id) == .innerTrain })
+        #expect(corpus.outerIDs.allSatisfy { SplitRule().split(of: $0) == .outer })
+        let evalSet = corpus.evalSet(context: 16, tokenBudget: options.evalTokens, minRowsPerSource: options.minRowsPerSource)
+        #expect(!evalSet.ids.isEmpty && evalSet.ids.allSatisfy { SplitRule().split(of: $0) == .validation })
+        let poolIDs = Set(corpus.pool.map(\.id))
+        #expect(poolIDs.isDisjoint(with: evalSet.ids) && poolIDs.isDisjoint(with: corpus.outerIDs))
+        let losses = [Float](corpus.pool.indices.map { Float($0 % 13) })
+        for arm in EvalArm.allCases where arm != .c4 && arm != .gopher {
+            let chosen = corpus.selection(arm, keepFraction: report.keepFraction, seed: 7, referenceLosses: losses)
+            #expect(chosen.allSatisfy { corpus.pool.indices.contains($0) }, "\(arm)")
+        }
+        let low = Set(corpus.selection(.perplexityLow, keepFraction: 0.5, seed: 0, referenceLosses: losses))
+        let high = Set(corpus.selection(.perplexityHigh, keepFraction: 0.5, seed: 0, referenceLosses: losses))
+        #expect(low.map { losses[$0] }.max()! <= high.map { losses[$0] }.min()!)
+
+        // Files: the report, the CSV (parses, one row per arm × evaluation × (overall + sources)), one SVG, the manifest.
+        let eval = EvalStage.directory(run)
+        for name in ["report.json", "report.md", "curves.csv", "loss-vs-flops-tiny.svg"] {
+            #expect(FileManager.default.fileExists(atPath: eval + "/" + name), "\(name)")
+        }
+        let lines = try String(contentsOfFile: eval + "/curves.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "scale,arm,step,tokens,training_flops,selection_flops,total_flops,source,loss")
+        var overall = 0
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            #expect(fields.count == 9, "\(line)")
+            #expect(Int(fields[2]) != nil && Int(fields[3]) != nil)
+            #expect([4, 5, 6, 8].allSatisfy { Double(fields[$0]) != nil }, "\(line)")
+            if fields[7] == "all" { overall += 1 }
+        }
+        #expect(overall == scale.arms.reduce(0) { $0 + $1.curve.count })
+        let svg = try String(contentsOfFile: eval + "/loss-vs-flops-tiny.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == options.arms.count + 1)
+        let record = try #require(try Manifest.load(run).stages[EvalStage.name])
+        #expect(record.status == .complete && record.outputs.contains { $0.path == "eval/report.json" })
+        // The audit page links the evaluation.
+        let page = AuditTool.html(try AuditTool.report(run))
+        #expect(page.contains("<h2>Evaluation</h2>") && page.contains("<polyline") && page.contains("eval/report.md"))
+    }
+
+    @Test func rerunsReuseFinishedLMsAndResultsAreDeterministic() throws {
+        let dir = TemporaryDirectory()
+        let run = try Self.writtenRun(dir)
+        var options = Self.options()
+        options.arms = [.datarater, .unfiltered, .random]
+        let first = try EvalStage.run(run, options: options, command: ["test"])
+        let again = try EvalStage.run(run, options: options, command: ["test"])
+        #expect(again.scales[0].arms.allSatisfy { $0.reused })
+        // Redone from scratch on one worker: identical curves.
+        try FileManager.default.removeItem(atPath: run.path("eval/runs"))
+        options.workers = 1
+        let fresh = try EvalStage.run(run, options: options, command: ["test"])
+        #expect(fresh.scales[0].arms.allSatisfy { !$0.reused })
+        for (a, b) in zip(first.scales[0].arms, fresh.scales[0].arms) {
+            #expect(a.curve.map(\.loss) == b.curve.map(\.loss), "\(a.arm)")
+            #expect(a.curve.flatMap { $0.perSource.map(\.loss) } == b.curve.flatMap { $0.perSource.map(\.loss) })
+        }
+        // Another seed changes them; a changed setting retrains.
+        options.seed = 8
+        let other = try EvalStage.run(run, options: options, command: ["test"])
+        #expect(other.scales[0].arms.allSatisfy { !$0.reused })
+        #expect(other.scales[0].arms[1].curve.map(\.loss) != first.scales[0].arms[1].curve.map(\.loss))
+    }
+
+    @Test func packedStreamCoversEveryTokenOncePerEpoch() {
+        let tokens = (0..<50).map { Int32($0) }
+        let documents = [0..<10, 10..<25, 25..<26, 26..<50]
+        var stream = PackedStream(tokens: tokens, documents: documents, seed: 3)
+        var rows: [Int32] = []
+        for _ in 0..<7 { stream.appendRow(length: 8, to: &rows) }
+        // Consecutive rows share one token; the 7·7 + 1 = 50 streamed tokens are one epoch, each token once.
+        for r in 1..<7 { #expect(rows[r * 8] == rows[r * 8 - 1]) }
+        var streamed = [rows[0]]
+        for r in 0..<7 { streamed += rows[(r * 8 + 1)..<(r * 8 + 8)] }
+        #expect(streamed.count == 50 && Set(streamed).count == 50)
+        #expect(stream.epochs == 1.0)
+        // Documents stay contiguous.
+        let start = streamed.firstIndex(of: 10)!
+        #expect(Array(streamed[start..<(start + 15)]) == (10..<25).map { Int32($0) })
+        var again = PackedStream(tokens: tokens, documents: documents, seed: 3)
+        var rows2: [Int32] = []
+        for _ in 0..<7 { again.appendRow(length: 8, to: &rows2) }
+        #expect(rows == rows2)
+        stream.appendRow(length: 8, to: &rows)
+        #expect(stream.epoch == 1 && stream.epochs > 1)
+    }
+
+    @Test func flopsAccountingAndComputeSaved() {
+        let small = EvalScale.small().config(vocabularySize: 4096)
+        // 12·L·d² = 393,216; forward = 2·393,216 + 2·128·4096 + 2·2·128·128 = 1,900,544; training = 3×.
+        #expect(EvalFLOPs.nonEmbeddingParameters(small) == 393_216)
+        #expect(EvalFLOPs.lmForwardPerToken(small, context: 128) == 1_900_544)
+        #expect(EvalFLOPs.lmTrainingPerToken(small) == 5_701_632)
+        let rater = LMConfig(vocabSize: 4096, dModel: 64, nLayers: 2, nHeads: 4, contextLength: 128)
+        let expected: Double = 2 * (2 * 128 * 12 * 64 * 64 + 4 * 128 * 128 * 64)
+        #expect(EvalFLOPs.raterChunk(rater, tokens: 128) == expected)
+
+        // First crossing, interpolated linearly in tokens; never reached → nil.
+        let curve: [(tokens: Double, loss: Double)] = [(0, 8), (100, 6), (200, 5), (300, 4.5), (400, 4.8)]
+        #expect(EvalReport.tokensToReach(5.5, curve: curve) == 150)
+        #expect(EvalReport.tokensToReach(4.5, curve: curve) == 300)
+        #expect(EvalReport.tokensToReach(4.0, curve: curve) == nil)
+        #expect(EvalReport.loss(at: 250, curve: curve.map { ($0.tokens, $0.loss) }) == 4.75)
+        #expect(EvalReport.loss(at: 900, curve: curve.map { ($0.tokens, $0.loss) }) == 4.8)
+
+        // Pro-rata selection charge: half the kept tokens trained → half the pool's scoring, plus the fixed part.
+        let arm = EvalReport.ArmReport(
+            arm: .perplexityLow, documents: 1, documentFraction: 0.5, availableTokens: 1000, trainedTokens: 2000, epochs: 2,
+            selectionFixedFlops: 10, selectionScoringFlops: 100, finalLoss: 0, finalPerSource: [], totalFlops: 0,
+            lossAtEqualCompute: 0, flopsToUnfilteredFinal: nil, computeSaved: nil, reused: false, seconds: 0, curve: [])
+        #expect(arm.selectionFlops(atTokens: 500) == 60)
+        #expect(arm.selectionFlops(atTokens: 2000) == 110)
+    }
+
+    @Test func heuristicRulesOnHandMadeDocuments() {
+        let sentence = "The quick brown fox jumps over the lazy dog and runs to the river with the other animals."
+        let prose = Array(repeating: sentence, count: 8).joined(separator: " ") + "\n" + Array(repeating: sentence, count: 4).joined(separator: "\n")
+        #expect(HeuristicFilters.gopher(prose) == nil)
+        #expect(HeuristicFilters.c4(prose) == nil)
+
+        #expect(HeuristicFilters.gopher("Too short to be a document of any kind.")?.contains("words") == true)
+        let code = Array(repeating: "x = f(1) + g(2) # 3 4 5 6 7", count: 20).joined(separator: "\n")
+        #expect(HeuristicFilters.gopher(code) != nil)
+        #expect(HeuristicFilters.gopher(String(repeating: "日本語の文章です。これはテストです。 ", count: 60)) != nil)
+        let hashes = Array(repeating: "#tag the and of to with #more #again words here", count: 10).joined(separator: " ")
+        #expect(HeuristicFilters.gopher(hashes)?.contains("symbol") == true)
+        let bullets = Array(repeating: "- the item and the other item of the list to have with", count: 12).joined(separator: "\n")
+        #expect(HeuristicFilters.gopher(bullets)?.contains("bullet") == true)
+        let ellipses = Array(repeating: "the story and the end of that which we have with us...", count: 12).joined(separator: "\n")
+        #expect(HeuristicFilters.gopher(ellipses) != nil)
+        let noStopWords = Array(repeating: "quick brown foxes jump over lazy dogs near rivers.", count: 10).joined(separator: " ")
+        #expect(HeuristicFilters.gopher(noStopWords)?.contains("stop words") == true)
+        let longWords = Array(repeating: "the supercalifragilistic and extraordinarily incomprehensibilities", count: 15).joined(separator: " ")
+        #expect(HeuristicFilters.gopher(longWords)?.contains("mean word length") == true)
+
+        #expect(HeuristicFilters.c4(prose + "\nLorem ipsum dolor sit amet.") == "c4: lorem ipsum")
+        #expect(HeuristicFilters.c4(prose + "\nfunction f() { return 1; }") == "c4: curly bracket")
+        // Lines without terminal punctuation, with fewer than 3 words, or about javascript do not count.
+        let unpunctuated = Array(repeating: "The quick brown fox jumps over the lazy dog", count: 10).joined(separator: "\n")
+        #expect(HeuristicFilters.c4(unpunctuated) != nil)
+        #expect(HeuristicFilters.c4(Array(repeating: "Yes. No.", count: 10).joined(separator: "\n")) != nil)
+        #expect(HeuristicFilters.c4(Array(repeating: "Please enable JavaScript in your browser to see this.", count: 10).joined(separator: "\n")) != nil)
+        #expect(HeuristicFilters.sentenceCount("One. Two! Three? Four.") == 4)
+        #expect(HeuristicFilters.sentenceCount("Version 3.11 is out.") == 1)
+    }
+}
