@@ -37,13 +37,10 @@ import Testing
         #expect(shard.out == "run")
     }
 
-    @Test func stageNotBuiltYetFailsWithoutOutput() throws {
-        var command = try DataRaterCommand.parseAsRoot(["run"])
-        #expect {
-            try command.run()
-        } throws: { error in
-            "\(error)".contains("not built yet")
-        }
+    @Test func runParsesWithoutAPipelineAndChecksTheExecutor() throws {
+        let command = try DataRaterCommand.parseAsRoot(["run", "--dry-run"])
+        #expect((command as? DataRaterCommand.Run)?.pipeline == nil)
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["run", "--executor", "kubernetes"]) }
     }
 
     @Test func evalArgumentsAreChecked() throws {
