@@ -6,7 +6,7 @@ extension DataRaterCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench",
             abstract: "Benchmarks: measure the hot paths against references taken in the same run.",
-            subcommands: [BenchShard.self, BenchLM.self, BenchTokenize.self, BenchScore.self]
+            subcommands: [BenchShard.self, BenchLM.self, BenchTokenize.self, BenchScore.self, BenchMeta.self]
         )
     }
 }

@@ -60,6 +60,11 @@ public final class MetaGradientEngine<T: BLASScalar> {
 
     /// Runs the inner steps from (θ, state), leaving them at θ_T and its state, and (when `metaGradient` is
     /// true) overwrites `etaGradient` with ∂L_outer/∂η.
+    ///
+    /// Exported specialisations: a caller in another module (`datarater bench meta`) otherwise runs the generic
+    /// code, which reaches the models' unspecialised kernels and is more than ten times slower.
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
     public func step(eta: [T], parameters θ: inout [T], state: inout InnerState<T>, batches: MetaStepBatches,
                      etaGradient: inout [T], metaGradient: Bool = true) throws(ModelError) -> MetaStepResult<T> {
         let steps = batches.inner.count
