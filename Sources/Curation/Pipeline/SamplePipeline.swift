@@ -1,4 +1,5 @@
-// The text of pipelines/sample.yaml, built into the binary so `datarater run` works from any directory.
+// The text of pipelines/sample.yaml, built into the binary so `datarater run` needs no file argument (run it
+// from the repository root: its input is shards/sample).
 // PipelineTests checks that the two are identical: edit the YAML file, then paste it here.
 
 extension PipelineFile {
