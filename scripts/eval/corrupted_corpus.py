@@ -34,7 +34,10 @@ def clean(rng):
     return "\n".join(lines)
 
 
-def corrupt(text, kind, rng):
+def corrupt(text, kind, rng, long_documents=False):
+    """Apply one corruption kind. With long_documents (real corpora, see corrupt_corpus.py), repeated_lines repeats
+    one randomly chosen non-empty line (cut to at most 200 characters at a space) until the result is as long as the
+    original text, instead of repeating the first line 8-16 times. The default path is unchanged."""
     if kind == "random_chars":
         alphabet = "abcdefghijklmnopqrstuvwxyz0123456789#$%&*+-/<=>@^_~"
         return "".join(rng.choice(alphabet) if c != "\n" and rng.random() < 0.5 else c for c in text)
@@ -47,6 +50,13 @@ def corrupt(text, kind, rng):
         return "\n".join(lines)
     if kind == "mojibake":
         return text.encode("utf-8").decode("latin-1").replace("e", "Ã©").replace("a", "Ã¤")
+    if kind == "repeated_lines" and long_documents:
+        candidates = [line for line in text.split("\n") if line.strip()] or [text]
+        line = rng.choice(candidates)
+        if len(line) > 200:
+            cut = line.rfind(" ", 0, 200)
+            line = line[:cut if cut > 0 else 200]
+        return "\n".join([line] * max(2, -(-len(text) // (len(line) + 1))))
     if kind == "repeated_lines":
         line = text.split("\n")[0]
         return "\n".join([line] * rng.randint(8, 16))
