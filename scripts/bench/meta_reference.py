@@ -44,6 +44,8 @@ import time
 
 import numpy as np
 
+import lm_reference  # beside this file; sets the same thread variables
+
 LM = dict(vocab_size=4096, d_model=128, n_layers=2, n_heads=4, context_length=128)
 RATER = dict(vocab_size=4096, d_model=64, n_layers=2, n_heads=4, context_length=128)
 CHUNK = 128
@@ -52,19 +54,9 @@ LN_EPS = 1e-5
 
 
 def layout(cfg, head):
-    """[(name, shape)] in the order of the Swift ParameterLayout (TransformerLayout.make)."""
-    v, d, n, c = cfg["vocab_size"], cfg["d_model"], cfg["n_layers"], cfg["context_length"]
-    specs = [("tok_emb", (v, d)), ("pos_emb", (c, d))]
-    for i in range(n):
-        p = f"blocks.{i}."
-        specs += [(p + "ln1.weight", (d,)), (p + "ln1.bias", (d,))]
-        specs += [(p + "attn." + w, (d, d)) for w in ("wq", "wk", "wv", "wo")]
-        specs += [(p + "ln2.weight", (d,)), (p + "ln2.bias", (d,))]
-        specs += [(p + "mlp.w1", (d, 4 * d)), (p + "mlp.w2", (4 * d, d))]
-    specs += [("ln_f.weight", (d,)), ("ln_f.bias", (d,))]
-    if head:
-        specs += [("head.weight", (d, 1))]
-    return specs
+    """[(name, shape)] in the order of the Swift ParameterLayout: the causal LM's (lm_reference.py), plus the
+    DataRater's score head."""
+    return lm_reference.layout(cfg) + ([("head.weight", (cfg["d_model"], 1))] if head else [])
 
 
 def init(cfg, head, seed):
