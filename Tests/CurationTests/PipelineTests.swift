@@ -300,10 +300,15 @@ final class SimulatedSlurm: SlurmControl, @unchecked Sendable {
             environment["DATARATER_QUIET"] = "1"
             if let task { environment["SLURM_ARRAY_TASK_ID"] = String(task) }
             process.environment = environment
-            FileManager.default.createFile(atPath: expand(value("--output")!), contents: nil)
-            FileManager.default.createFile(atPath: expand(value("--error")!), contents: nil)
-            process.standardOutput = FileHandle(forWritingAtPath: expand(value("--output")!))
-            process.standardError = FileHandle(forWritingAtPath: expand(value("--error")!))
+            func log(_ flag: String) throws -> FileHandle {
+                let path = expand(value(flag)!)
+                guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                    throw CurationError(.io, "\(path): cannot create the job's log (as Slurm's JobLaunchFailure)")
+                }
+                return handle
+            }
+            process.standardOutput = try log("--output")
+            process.standardError = try log("--error")
             try process.run()
             process.waitUntilExit()
             states[key] = process.terminationStatus == 0 ? .completed : .failed("FAILED, exit \(process.terminationStatus)")

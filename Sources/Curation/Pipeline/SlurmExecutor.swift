@@ -37,7 +37,7 @@ public struct SlurmExecutor: PipelineExecutor {
         var step: Int
         var kind: Kind
         var job: String
-        /// Array indices (or [0] for a single job) → attempts so far.
+        /// How progress lines name it: ` tasks 0-3`, ` (reconcile)` or nothing.
         var label: String
     }
 
@@ -47,7 +47,7 @@ public struct SlurmExecutor: PipelineExecutor {
         try FileIO.createDirectory(logs)
         try cancelLeftovers(run, log: log)
         var attempts: [String: Int] = [:]
-        var queue = try submit(steps, from: 0, arrayIndices: nil, after: nil, run: run, log: log)
+        var queue = try submit(steps, from: 0, arrayIndices: nil, run: run, log: log)
         var lastReport: [String: String] = [:]
         var currentStage = -1
 
@@ -94,7 +94,7 @@ public struct SlurmExecutor: PipelineExecutor {
                     if let task { failedIndices.append(task) }
                 }
                 let indices: [Int]? = submission.kind == .reconcile ? nil : (failedIndices.isEmpty ? nil : failedIndices)
-                queue = try submit(steps, from: submission.step, arrayIndices: indices, after: nil, run: run, log: log)
+                queue = try submit(steps, from: submission.step, arrayIndices: indices, run: run, log: log)
                 index = 0
                 break
             }
@@ -108,10 +108,10 @@ public struct SlurmExecutor: PipelineExecutor {
     }
 
     /// Submits `steps[from...]` chained with afterok; for a parallel first step, only `arrayIndices` if given.
-    func submit(_ steps: [PipelineStep], from first: Int, arrayIndices: [Int]?, after dependency: String?,
+    func submit(_ steps: [PipelineStep], from first: Int, arrayIndices: [Int]?,
                 run: RunDirectory, log: ProgressReporter) throws -> [Submission] {
         var submissions: [Submission] = []
-        var previous = dependency
+        var previous: String?
         for index in first..<steps.count {
             let step = steps[index]
             if let workers = step.workers {
