@@ -29,13 +29,7 @@ public struct LocalExecutor: PipelineExecutor {
     /// Runs `datarater ARGUMENTS` with this process's stdout and stderr; returns the exit status, or 128 + the
     /// signal that killed it.
     static func runChild(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessLifetime.executable)
-        process.arguments = arguments
-        process.environment = ProcessLifetime.childEnvironment()
-        do { try process.run() } catch {
-            throw CurationError(.io, "cannot start \(ProcessLifetime.executable): \(error)")
-        }
+        let process = try ProcessLifetime.startChild(arguments)
         process.waitUntilExit()
         return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }

@@ -14,18 +14,9 @@ public enum LocalWorkers {
     }
 
     public static func run(arguments: [String], workers: Int) throws -> [Failure] {
-        let executable = ProcessLifetime.executable
-        var environment = ProcessLifetime.childEnvironment()
-        environment["OPENBLAS_NUM_THREADS"] = "1"
-        environment["DATARATER_WORKER"] = "1"
-        var processes: [Process] = []
-        for rank in 0..<workers {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments + ["--rank", String(rank), "--world-size", String(workers)]
-            process.environment = environment
-            try process.run()
-            processes.append(process)
+        let environment = ["OPENBLAS_NUM_THREADS": "1", "DATARATER_WORKER": "1"]
+        let processes = try (0..<workers).map { rank in
+            try ProcessLifetime.startChild(arguments + ["--rank", String(rank), "--world-size", String(workers)], environment: environment)
         }
         var failures: [Failure] = []
         for (rank, process) in processes.enumerated() {

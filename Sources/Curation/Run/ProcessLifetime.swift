@@ -23,14 +23,22 @@ public enum ProcessLifetime {
         }
     }
 
-    /// The environment for a child that should die with this process.
-    public static func childEnvironment(_ base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
-        var environment = base
+    /// Starts `datarater ARGUMENTS` (this executable) as a child that dies with this process, with this
+    /// process's environment plus `environment`; its output goes to this process's stdout and stderr.
+    public static func startChild(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment[variable] = String(getpid())
-        return environment
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        do { try process.run() } catch {
+            throw CurationError(.io, "cannot start \(executable): \(error)")
+        }
+        return process
     }
 
-    /// This executable, for spawning stage and worker processes.
+    /// This executable, for spawning stage and worker processes (and for Slurm job scripts).
     public static var executable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
