@@ -21,9 +21,12 @@ extension DataRaterCommand.Bench {
         @Option(help: "Chunk length.")
         var context: Int = 128
 
+        @Option(help: "Timed batches of 32 chunks for the kernel measurement.")
+        var steps: Int = 10
+
         func run() throws {
             setenv("DATARATER_QUIET", "1", 1)
-            print(try ScoreBench.run(runDirectory: runDirectory, dModel: dModel, layers: layers, context: context))
+            print(try ScoreBench.run(runDirectory: runDirectory, dModel: dModel, layers: layers, context: context, steps: steps))
         }
     }
 }

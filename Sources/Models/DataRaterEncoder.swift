@@ -39,7 +39,7 @@ public final class DataRaterEncoder<T: BLASScalar> {
         precondition(parameters.count == layout.count, "parameter buffer does not match the layout (\(layout.count))")
         try prepare(batch)
         var out = [T](repeating: 0, count: batch.batchSize)
-        parameters.withUnsafeBufferPointer { pb in forward(pb.baseAddress!, into: &out) }
+        parameters.withUnsafeBufferPointer { pb in forward(pb.baseAddress!, into: &out, inference: true) }
         return out
     }
 
@@ -78,17 +78,14 @@ public final class DataRaterEncoder<T: BLASScalar> {
         return out
     }
 
-    private func forward(_ p: UnsafePointer<T>, into out: inout [T]) {
+    private func forward(_ p: UnsafePointer<T>, into out: inout [T], inference: Bool = false) {
         let B = core.batch, d = config.dModel
-        forwardBody(p)
+        core.forward(p, finalNorm: false, inference: inference)
         MeanPool.forward(core.act.x, batch: B, seq: core.seq, dim: d, lengths: core.lengths, into: pooled!)
         LayerNorm.forward(pooled!, weight: p + lnW, bias: p + lnB, output: normed!, normalized: xhat!, rstd: rstd!,
                           rows: B, dim: d)
         for b in 0..<B { out[b] = Vec.dot(normed! + b * d, p + head, d) }
     }
-
-    /// The stack without its final LayerNorm (the encoder normalises after pooling).
-    private func forwardBody(_ p: UnsafePointer<T>) { core.forward(p, finalNorm: false) }
 
     private func backwardBody(_ p: UnsafePointer<T>, _ g: UnsafeMutablePointer<T>) {
         core.backward(p, dxf: core.grad.da, into: g, finalNorm: false)

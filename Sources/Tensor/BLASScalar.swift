@@ -24,6 +24,13 @@ public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
     static func exp8(_ x: SIMD8<Self>) -> SIMD8<Self>
     /// Lane-wise `tanh`.
     static func tanh8(_ x: SIMD8<Self>) -> SIMD8<Self>
+    /// Lane-wise maximum (for inputs without NaN).
+    static func max8(_ a: SIMD8<Self>, _ b: SIMD8<Self>) -> SIMD8<Self>
+    /// `x[i] = exp(x[i] − shift)` for `i < n`; returns the sum of the new values (the inner loop of
+    /// softmax and cross-entropy). See `ElementwiseKernels.swift` for why this is a requirement.
+    static func expShiftedSum(_ x: UnsafeMutablePointer<Self>, _ n: Int, shift: Self) -> Self
+    /// `g[i] = gelu(h[i])` for `i < n` (`g` may alias `h`).
+    static func gelu(_ h: UnsafePointer<Self>, into g: UnsafeMutablePointer<Self>, count n: Int)
 }
 
 extension Float: BLASScalar {
@@ -42,41 +49,90 @@ extension Float: BLASScalar {
     @inlinable public static func log(_ x: Float) -> Float { logf(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { tanhf(x) }
 
+    /// `b` where `b > a`, else `a`, lane-wise. Comparisons and selects are done on the bits: Swift's
+    /// `.<`, `replacing(with:where:)` and `pointwiseMax` on `SIMD8<Float>` build their masks lane by
+    /// lane, which made softmax and GELU most of the scoring time.
+    @inlinable @inline(__always)
+    public static func max8(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        select(b, a, where: lessMask(a, b))
+    }
+
+    /// All ones in the lanes where `x < y`, from the sign of `x − y` (exact for non-NaN inputs,
+    /// infinities included).
+    @inlinable @inline(__always)
+    static func lessMask(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Int32> {
+        unsafeBitCast(x - y, to: SIMD8<Int32>.self) &>> 31
+    }
+
+    /// `x` in the lanes where `mask` is all ones, else `y`.
+    @inlinable @inline(__always)
+    static func select(_ x: SIMD8<Float>, _ y: SIMD8<Float>, where mask: SIMD8<Int32>) -> SIMD8<Float> {
+        let xb = unsafeBitCast(x, to: SIMD8<Int32>.self), yb = unsafeBitCast(y, to: SIMD8<Int32>.self)
+        return unsafeBitCast((xb & mask) | (yb & ~mask), to: SIMD8<Float>.self)
+    }
+
+    /// `exp8` for `x ≤ 0` (as in a softmax after subtracting the maximum): the same polynomial,
+    /// with `2^n` for `n ∈ [-126, 0]` in one factor; below -87.3 the result is 0.
+    @inlinable @inline(__always)
+    static func expNonPositive8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let lo = SIMD8<Float>(repeating: -87.33654)
+        let under = lessMask(x, lo)
+        let xc = select(lo, x, where: under)
+        let magic = SIMD8<Float>(repeating: 12582912)
+        let shifted = magic.addingProduct(xc, SIMD8(repeating: 1.442695040888963))
+        let n = shifted - magic
+        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let p = expPolynomial(xc, n)
+        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
+        return select(SIMD8<Float>(), p * scale, where: under)
+    }
+
+    /// `e^r` for `r = x − n·ln2`, `|r| ≤ ln2/2` (Cody–Waite split of ln2, degree-6 polynomial).
+    @inlinable @inline(__always)
+    static func expPolynomial(_ x: SIMD8<Float>, _ n: SIMD8<Float>) -> SIMD8<Float> {
+        var r = x.addingProduct(n, SIMD8(repeating: -0.693359375))
+        r = r.addingProduct(n, SIMD8(repeating: 2.12194440e-4))
+        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+        p = SIMD8(repeating: 1.3981999507e-3).addingProduct(p, r)
+        p = SIMD8(repeating: 8.3334519073e-3).addingProduct(p, r)
+        p = SIMD8(repeating: 4.1665795894e-2).addingProduct(p, r)
+        p = SIMD8(repeating: 1.6666665459e-1).addingProduct(p, r)
+        p = SIMD8(repeating: 5.0000001201e-1).addingProduct(p, r)
+        return (r + 1).addingProduct(p, r * r)
+    }
+
     /// Cephes-style `expf`: `x = n·ln2 + r`, degree-6 polynomial on `|r| ≤ ln2/2`, scaled by `2^n`
     /// through the exponent bits. Relative error about 2 ulp; inputs are clamped to [-87.3, 88.7].
     @inlinable
-    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    public static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> { exp8Inline(x) }
+
+    /// `exp8`'s body, inlined into the concrete `Float` loops of `ElementwiseKernels.swift`.
+    @inlinable @inline(__always)
+    static func exp8Inline(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let lo = SIMD8<Float>(repeating: -87.33654)
         let hi = SIMD8<Float>(repeating: 88.72283)
-        let under = x .< lo
-        var xc = x.replacing(with: lo, where: under)
-        xc = xc.replacing(with: hi, where: xc .> hi)
+        let under = lessMask(x, lo)
+        var xc = select(lo, x, where: under)
+        xc = select(hi, xc, where: lessMask(hi, xc))
         // Round to nearest with the 1.5·2²³ trick: adding it leaves n in the low mantissa bits.
+        // `addingProduct` is one FMA on the concrete vector type (`a * b + c` would be two instructions).
         let magic = SIMD8<Float>(repeating: 12582912)
-        let shifted = xc * 1.442695040888963 + magic
+        let shifted = magic.addingProduct(xc, SIMD8(repeating: 1.442695040888963))
         let n = shifted - magic
         let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
-        var r = xc - n * 0.693359375
-        r = r - n * -2.12194440e-4
-        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * (r * r) + r + 1
+        let p = expPolynomial(xc, n)
         // 2^n for n in [-126, 128], split in two so 2^128 does not overflow the exponent field.
         let half = ni &>> 1
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         let s2 = unsafeBitCast(((ni &- half) &+ 127) &<< 23, to: SIMD8<Float>.self)
-        return (p * s1 * s2).replacing(with: 0, where: under)
+        return select(SIMD8<Float>(), p * s1 * s2, where: under)
     }
 
     /// `tanh(x) = 1 − 2 / (exp(2x) + 1)`; absolute error about 1e-7 (relative error grows near 0,
     /// which is harmless where `tanh` is added to 1, as in GELU).
     @inlinable
     public static func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let e = exp8(2 * x)
+        let e = exp8Inline(2 * x)
         return 1 - 2 / (e + 1)
     }
 }
@@ -107,6 +163,12 @@ extension Double: BLASScalar {
     public static func tanh8(_ x: SIMD8<Double>) -> SIMD8<Double> {
         var r = SIMD8<Double>()
         for i in 0..<8 { r[i] = Glibc.tanh(x[i]) }
+        return r
+    }
+    @inlinable
+    public static func max8(_ a: SIMD8<Double>, _ b: SIMD8<Double>) -> SIMD8<Double> {
+        var r = a
+        for i in 0..<8 where b[i] > a[i] { r[i] = b[i] }
         return r
     }
 }

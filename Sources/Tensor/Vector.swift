@@ -62,28 +62,18 @@ public enum Vec {
         if n >= 8 {
             var acc = load8(x)
             i = 8
-            while i + 8 <= n { acc = pointwiseMax(acc, load8(x + i)); i += 8 }
-            m = acc.max()
+            while i + 8 <= n { acc = T.max8(acc, load8(x + i)); i += 8 }
+            m = acc[0]
+            for lane in 1..<8 where acc[lane] > m { m = acc[lane] }   // `acc.max()` is an out-of-line generic call
         }
         while i < n { if x[i] > m { m = x[i] }; i += 1 }
         return m
     }
 
     /// `x[i] = exp(x[i] − shift)` and returns `Σ` of the new values.
-    @inlinable
+    @inlinable @inline(__always)
     public static func expShiftedSum<T: BLASScalar>(_ x: UnsafeMutablePointer<T>, _ n: Int, shift: T) -> T {
-        var acc = SIMD8<T>()
-        var i = 0
-        let s8 = SIMD8<T>(repeating: shift)
-        while i + 8 <= n {
-            let e = T.exp8(load8(x + i) - s8)
-            store8(e, x + i)
-            acc += e
-            i += 8
-        }
-        var s = acc.sum()
-        while i < n { let e = T.exp(x[i] - shift); x[i] = e; s += e; i += 1 }
-        return s
+        T.expShiftedSum(x, n, shift: shift)
     }
 
     /// `x[i] *= a`.

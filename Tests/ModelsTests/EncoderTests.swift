@@ -54,4 +54,24 @@ import Models
         let sf = try fm.scores(parameters: theta.map(Float.init), batch: batch)
         assertClose(sf.map(Double.init), sd, rtol: 1e-4, atol: 1e-5, "scores")
     }
+
+    /// Head width 16 takes the fused `Float` attention and packed q/k/v projection at scoring time;
+    /// the scores still agree with `Double` (the reference path) and with the `Float` training
+    /// forward pass that `backward` runs.
+    @Test func fusedFloatScoringAgreesWithDouble() throws {
+        let config = LMConfig(vocabSize: 50, dModel: 32, nLayers: 2, nHeads: 2, contextLength: 70)
+        let dm = try DataRaterEncoder<Double>(config: config), fm = try DataRaterEncoder<Float>(config: config)
+        var p = [Double]()
+        dm.initialize(parameters: &p, seed: 8)
+        let theta = Tiny.parameters(layout: dm.layout, initial: p, seed: 9)
+        var g = SplitMix64(seed: 4)
+        let rows = [70, 3, 1, 40, 69].map { n in (0..<n).map { _ in Int32(g.next() % 50) } }
+        let batch = try TokenBatch(rows: rows, sequenceLength: 70)
+        let sd = try dm.scores(parameters: theta, batch: batch)
+        let sf = try fm.scores(parameters: theta.map(Float.init), batch: batch)
+        assertClose(sf.map(Double.init), sd, rtol: 1e-4, atol: 1e-5, "fused scores")
+        var grad = [Float]()
+        let sb = try fm.backward(parameters: theta.map(Float.init), batch: batch, scoreAdjoint: [1, 1, 1, 1, 1], gradient: &grad)
+        assertClose(sf.map(Double.init), sb.map(Double.init), rtol: 1e-4, atol: 1e-5, "inference vs training forward")
+    }
 }

@@ -123,4 +123,64 @@ import Tensor
         }
         assertClose(dqt + dkt + dvt, fd, rtol: 1e-6, atol: 1e-8, "dual tangent")
     }
+
+    /// The fused `Float` inference kernel against the `Double` forward pass: key blocks of 64 (seq 70
+    /// and 130 cross them), head widths 8 and 16 (the 16-lane and 8-lane output paths), row blocks
+    /// of 8 with a tail, rows with no, one, some and all positions valid; q, k, v given as column
+    /// blocks of one matrix and as separate ones. Padded query rows come out zero.
+    @Test(arguments: [(8, 3, 5), (16, 4, 70), (16, 1, 130), (32, 2, 9)])
+    func fusedFloatInferenceMatchesForward(headDim: Int, heads: Int, seq: Int) {
+        let shape = AttentionShape(batch: 4, seq: seq, heads: heads, headDim: headDim, causal: false)
+        #expect(Attention.fusesInference(shape, Float.self))
+        #expect(!Attention.fusesInference(shape, Double.self))
+        let lengths = [seq, seq / 2 + 1, 0, 1], d = shape.dim, rows = shape.batch * seq
+        var g = Gen(UInt64(seq * 100 + headDim))
+        let q = g.normal(rows * d), k = g.normal(rows * d), v = g.normal(rows * d)
+        var reference = [Double](repeating: 0, count: rows * d)
+        var probs = [Double](repeating: 0, count: shape.probabilityCount)
+        Attention.forward(shape, lengths: lengths, q: q, k: k, v: v, probabilities: &probs, output: &reference)
+        var packed = [Float](repeating: 0, count: rows * 3 * d)
+        for r in 0..<rows {
+            for c in 0..<d {
+                packed[r * 3 * d + c] = Float(q[r * d + c])
+                packed[r * 3 * d + d + c] = Float(k[r * d + c])
+                packed[r * 3 * d + 2 * d + c] = Float(v[r * d + c])
+            }
+        }
+        var strided = [Float](repeating: .nan, count: rows * d), separate = strided
+        var scratch = [Float](repeating: 0, count: seq * seq)
+        packed.withUnsafeBufferPointer { p in
+            let base = p.baseAddress!
+            Attention.inference(shape, lengths: lengths, q: base, k: base + d, v: base + 2 * d, qkvStride: 3 * d,
+                                output: &strided, scratch: &scratch)
+        }
+        Attention.inference(shape, lengths: lengths, q: q.map(Float.init), k: k.map(Float.init), v: v.map(Float.init),
+                            output: &separate, scratch: &scratch)
+        #expect(strided == separate)
+        var valid: [Double] = [], expected: [Double] = [], padded: [Float] = []
+        for b in 0..<shape.batch {
+            for i in 0..<seq {
+                let row = (b * seq + i) * d
+                if i < lengths[b] {
+                    valid += strided[row..<row + d].map(Double.init)
+                    expected += reference[row..<row + d]
+                } else {
+                    padded += strided[row..<row + d]
+                }
+            }
+        }
+        assertClose(valid, expected, rtol: 1e-5, atol: 1e-6, "fused inference")
+        #expect(padded.allSatisfy { $0 == 0 })
+    }
+
+    /// Types and shapes the fused kernel does not take run `forward` with one reused probability block.
+    @Test func inferenceFallbackEqualsForward() {
+        let c = Self.make(causal: false)
+        var g = Gen(5)
+        let q = g.normal(c.n), k = g.normal(c.n), v = g.normal(c.n)
+        #expect(!Attention.fusesInference(c.shape, Float.self))   // head width 3
+        var y = [Double](repeating: 0, count: c.n), scratch = [Double](repeating: 0, count: c.shape.seq * c.shape.seq)
+        Attention.inference(c.shape, lengths: c.lengths, q: q, k: k, v: v, output: &y, scratch: &scratch)
+        #expect(y == forward(c, q, k, v).y)
+    }
 }

@@ -156,8 +156,8 @@ public enum LMBenchmark {
 }
 
 extension LMBenchmark {
-    /// Scoring throughput of the DataRater encoder (forward only) on full random rows, in
-    /// thread CPU time: `(sequences per second, tokens per second)`.
+    /// Scoring throughput of the DataRater encoder (forward only) on full random rows, from the
+    /// fastest of `steps` calls in thread CPU time: `(sequences per second, tokens per second)`.
     public static func encoderScoring(
         config: LMConfig, batchSize: Int, steps: Int, seed: UInt64 = 0
     ) throws(ModelError) -> (sequencesPerSecond: Double, tokensPerSecond: Double) {
@@ -169,9 +169,14 @@ extension LMBenchmark {
         let tokens = (0..<(B * T)).map { _ in Int32(truncatingIfNeeded: rng.next() % UInt64(config.vocabSize)) }
         let batch = try TokenBatch(tokens: tokens, lengths: Array(repeating: T, count: B), sequenceLength: T)
         _ = try model.scores(parameters: theta, batch: batch)
-        let start = now()
-        for _ in 0..<max(steps, 1) { _ = try model.scores(parameters: theta, batch: batch) }
-        let perCall = (now() - start) / Double(max(steps, 1))
+        // The fastest call, like the sgemm peak it is compared with: on a shared machine the slow
+        // calls measure the neighbours, not the kernel.
+        var perCall = Double.infinity
+        for _ in 0..<max(steps, 1) {
+            let start = now()
+            _ = try model.scores(parameters: theta, batch: batch)
+            perCall = min(perCall, now() - start)
+        }
         return (Double(B) / perCall, Double(B * T) / perCall)
     }
 }

@@ -76,11 +76,28 @@ final class TransformerCore<T: BLASScalar> {
     }
 
     private var discardedGradient: UnsafeMutablePointer<T>?
+    /// `[d, 3d]`: one layer's `wq`, `wk`, `wv` side by side, for the fused inference projection.
+    private var qkvWeights: UnsafeMutablePointer<T>?
+
+    /// Copies layer `o`'s query, key and value weights into `qkvWeights` (row `i` = the three
+    /// matrices' rows `i`); 3d² scalars, negligible beside the gemm that reads them.
+    private func packedQKV(_ p: UnsafePointer<T>, _ o: BlockOffsets) -> UnsafePointer<T> {
+        let d = config.dModel
+        let w = qkvWeights ?? .allocate(capacity: 3 * d * d)
+        qkvWeights = w
+        for i in 0..<d {
+            (w + 3 * d * i).update(from: p + o.wq + d * i, count: d)
+            (w + 3 * d * i + d).update(from: p + o.wk + d * i, count: d)
+            (w + 3 * d * i + 2 * d).update(from: p + o.wv + d * i, count: d)
+        }
+        return UnsafePointer(w)
+    }
 
     deinit {
         ids.deallocate()
         pos.deallocate()
         discardedGradient?.deallocate()
+        qkvWeights?.deallocate()
     }
 
     /// Query rows per causal attention block (see `AttentionShape.queryBlock`).
@@ -122,7 +139,9 @@ final class TransformerCore<T: BLASScalar> {
     // MARK: Forward
 
     /// `x = tok_emb[ids] + pos_emb[pos]`, then every block, then `ln_f` into `act.xf`.
-    func forward(_ p: UnsafePointer<T>, finalNorm: Bool = true) {
+    /// `inference: true` when no backward or tangent pass follows (bidirectional models only):
+    /// attention then keeps no probabilities and may use the fused kernel.
+    func forward(_ p: UnsafePointer<T>, finalNorm: Bool = true, inference: Bool = false) {
         let d = config.dModel, N = rows, A = act!
         Embedding.forward(table: p + offsets.tokEmb, dim: d, ids: ids, rows: N, into: A.x)
         Embedding.forward(table: p + offsets.posEmb, dim: d, ids: pos, rows: N, into: A.x, accumulate: true)
@@ -130,11 +149,7 @@ final class TransformerCore<T: BLASScalar> {
             let o = offsets.blocks[l]
             LayerNorm.forward(A.x, weight: p + o.ln1w, bias: p + o.ln1b, output: A.a1[l], normalized: A.xhat1[l],
                               rstd: A.r1[l], rows: N, dim: d)
-            Linear.forward(A.a1[l], p + o.wq, into: A.q[l], rows: N, inDim: d, outDim: d)
-            Linear.forward(A.a1[l], p + o.wk, into: A.k[l], rows: N, inDim: d, outDim: d)
-            Linear.forward(A.a1[l], p + o.wv, into: A.v[l], rows: N, inDim: d, outDim: d)
-            Attention.forward(shape, lengths: lengths, q: A.q[l], k: A.k[l], v: A.v[l],
-                              probabilities: A.probs[l], output: A.y[l])
+            attention(layer: l, p, inference: inference)
             Linear.forward(A.y[l], p + o.wo, into: A.x, rows: N, inDim: d, outDim: d, accumulate: true)
             LayerNorm.forward(A.x, weight: p + o.ln2w, bias: p + o.ln2b, output: A.a2[l], normalized: A.xhat2[l],
                               rstd: A.r2[l], rows: N, dim: d)
@@ -145,6 +160,30 @@ final class TransformerCore<T: BLASScalar> {
         guard finalNorm else { return }
         LayerNorm.forward(A.x, weight: p + offsets.lnfW, bias: p + offsets.lnfB, output: A.xf,
                           normalized: A.xhatF, rstd: A.rF, rows: N, dim: d)
+    }
+
+    /// Layer `l`'s q, k, v projections and attention into `act.y[l]`.
+    private func attention(layer l: Int, _ p: UnsafePointer<T>, inference: Bool) {
+        let d = config.dModel, N = rows, A = act!, o = offsets.blocks[l]
+        let inference = inference && !causal
+        if inference && Attention.fusesInference(shape, T.self) {
+            // One gemm for q, k and v into h (free until the MLP): [N, 3d] = a1 · [wq wk wv].
+            let qkv = A.h[l]
+            Linear.forward(A.a1[l], packedQKV(p, o), into: qkv, rows: N, inDim: d, outDim: 3 * d)
+            Attention.inference(shape, lengths: lengths, q: qkv, k: qkv + d, v: qkv + 2 * d, qkvStride: 3 * d,
+                                output: A.y[l], scratch: grad.scores)
+            return
+        }
+        Linear.forward(A.a1[l], p + o.wq, into: A.q[l], rows: N, inDim: d, outDim: d)
+        Linear.forward(A.a1[l], p + o.wk, into: A.k[l], rows: N, inDim: d, outDim: d)
+        Linear.forward(A.a1[l], p + o.wv, into: A.v[l], rows: N, inDim: d, outDim: d)
+        if inference {
+            Attention.inference(shape, lengths: lengths, q: A.q[l], k: A.k[l], v: A.v[l], output: A.y[l],
+                                scratch: grad.scores)
+        } else {
+            Attention.forward(shape, lengths: lengths, q: A.q[l], k: A.k[l], v: A.v[l],
+                              probabilities: A.probs[l], output: A.y[l])
+        }
     }
 
     /// Tangent of `forward` along the parameter direction `v` (after `forward`): fills `tan`,

@@ -61,11 +61,14 @@ public enum Attention {
     @inlinable @inline(__always)
     static func limit(_ i: Int, _ n: Int, _ causal: Bool) -> Int { causal ? Swift.min(i + 1, n) : n }
 
+    /// With `keepProbabilities: false` (inference: no backward pass follows) `probs` holds only
+    /// `seq·seq` scalars and is reused by every row and head, so it stays in cache.
     @inlinable
     public static func forward<T: BLASScalar>(
         _ s: AttentionShape, lengths: [Int],
         q: UnsafePointer<T>, k: UnsafePointer<T>, v: UnsafePointer<T>,
-        probabilities probs: UnsafeMutablePointer<T>, output out: UnsafeMutablePointer<T>
+        probabilities probs: UnsafeMutablePointer<T>, output out: UnsafeMutablePointer<T>,
+        keepProbabilities: Bool = true
     ) {
         let T_ = s.seq, d = s.dim, hd = s.headDim
         let scale = 1 / T(hd).squareRoot()
@@ -74,7 +77,7 @@ public enum Attention {
             let blocks = s.blocks(validLength: n)
             for h in 0..<s.heads {
                 let o = b * T_ * d + h * hd
-                let P = probs + (b * s.heads + h) * T_ * T_
+                let P = keepProbabilities ? probs + (b * s.heads + h) * T_ * T_ : probs
                 if n == 0 {
                     for i in 0..<T_ { Vec.zero(out + o + i * d, hd) }
                     continue

@@ -60,7 +60,7 @@ public enum GELU {
     /// `g = gelu(h)` (may alias).
     @inlinable
     public static func forward<T: BLASScalar>(_ h: UnsafePointer<T>, into g: UnsafeMutablePointer<T>, count n: Int) {
-        chunks(n) { i, m in st(value(ld(h, i, m)), g, i, m) }
+        T.gelu(h, into: g, count: n)
     }
 
     /// `h̄ = g'(h) ⊙ ḡ` (`dh` may alias `dg`).
