@@ -63,7 +63,11 @@ extension Attention {
                         for j in 0..<n { row[j] = k[oi &+ j &* ld &+ c] }
                         for j in n..<keyBlocks * 64 { row[j] = 0 }
                     }
-                    for j in 0..<n { (vh + j &* hd).update(from: v + (oi &+ j &* ld), count: hd) }
+                    for j in 0..<n {
+                        let src = v + (oi &+ j &* ld), dst = vh + j &* hd
+                        var c = 0
+                        while c < hd { Vec.store8(Vec.load8(src + c), dst + c); c += 8 }
+                    }
                     var i0 = 0
                     while i0 < n {
                         let rows = Swift.min(R, n - i0)
@@ -96,7 +100,7 @@ extension Attention {
             var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
             for c in 0..<hd {
                 let x = SIMD8<Float>(repeating: qi[c] * scale)
-                let kr = base + c * keyStride
+                let kr = base + c &* keyStride
                 a0 = a0.addingProduct(x, Vec.load8(kr)); a1 = a1.addingProduct(x, Vec.load8(kr + 8))
                 a2 = a2.addingProduct(x, Vec.load8(kr + 16)); a3 = a3.addingProduct(x, Vec.load8(kr + 24))
                 a4 = a4.addingProduct(x, Vec.load8(kr + 32)); a5 = a5.addingProduct(x, Vec.load8(kr + 40))
