@@ -31,6 +31,8 @@ public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
     static func expShiftedSum(_ x: UnsafeMutablePointer<Self>, _ n: Int, shift: Self) -> Self
     /// `g[i] = gelu(h[i])` for `i < n` (`g` may alias `h`).
     static func gelu(_ h: UnsafePointer<Self>, into g: UnsafeMutablePointer<Self>, count n: Int)
+    /// GELU's first and second derivatives, lane-wise.
+    static func geluDerivatives8(_ h: SIMD8<Self>) -> (SIMD8<Self>, SIMD8<Self>)
 }
 
 extension Float: BLASScalar {

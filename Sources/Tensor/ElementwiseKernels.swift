@@ -28,6 +28,11 @@ extension BLASScalar {
     public static func gelu(_ h: UnsafePointer<Self>, into g: UnsafeMutablePointer<Self>, count n: Int) {
         GELU.chunks(n) { i, m in GELU.st(GELU.value(GELU.ld(h, i, m)), g, i, m) }
     }
+
+    @inlinable @inline(__always)
+    public static func geluDerivatives8(_ h: SIMD8<Self>) -> (SIMD8<Self>, SIMD8<Self>) {
+        GELU.genericDerivatives(h)
+    }
 }
 
 extension Float {
@@ -72,5 +77,20 @@ extension Float {
         var i = 0
         while i + 8 <= n { Vec.store8(value(Vec.load8(h + i)), g + i); i += 8 }
         if i < n { GELU.storeTail(value(GELU.loadTail(h + i, n - i)), g + i, n - i) }
+    }
+
+    /// `GELU.genericDerivatives` on the concrete vector type, with `tanh` inlined.
+    @inlinable @inline(__always)
+    public static func geluDerivatives8(_ h: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+        let c = SIMD8<Float>(repeating: Float(GELU.c)), k = Float(GELU.k)
+        let h2 = h * h
+        let u = c * h.addingProduct(SIMD8(repeating: k) * h2, h)
+        let t = 1 - 2 / (exp8Inline(2 * u) + 1)
+        let uh = c * SIMD8<Float>(repeating: 1).addingProduct(SIMD8(repeating: 3 * k), h2)
+        let uhh = SIMD8<Float>(repeating: Float(6 * GELU.c * GELU.k)) * h
+        let s = 1 - t * t
+        let d1 = 0.5 * (1 + t) + 0.5 * h * s * uh
+        let d2 = s * (uh - h * t * uh * uh + 0.5 * h * uhh)
+        return (d1, d2)
     }
 }

@@ -12,9 +12,15 @@ public enum GELU {
         return 0.5 * h * (1 + T.tanh8(u))
     }
 
-    /// Returns `(g'(h), g''(h))`.
+    /// Returns `(g'(h), g''(h))` (for `Float` on the concrete vector type, see `ElementwiseKernels.swift`).
     @inlinable @inline(__always)
     static func derivatives<T: BLASScalar>(_ h: SIMD8<T>) -> (SIMD8<T>, SIMD8<T>) {
+        T.geluDerivatives8(h)
+    }
+
+    /// `derivatives` in generic vector code (the default of `BLASScalar.geluDerivatives8`).
+    @inlinable @inline(__always)
+    static func genericDerivatives<T: BLASScalar>(_ h: SIMD8<T>) -> (SIMD8<T>, SIMD8<T>) {
         let h2 = h * h
         let u = T(c) * (h + T(k) * h2 * h)
         let t = T.tanh8(u)
