@@ -116,8 +116,13 @@ public enum LMBenchmark {
         return 3 * forward
     }
 
-    /// `sgemm` throughput on `[m, k] × [k, n]`, repeated for about `seconds`.
+    /// `sgemm` throughput on `[m, k] × [k, n]`, repeated for about `seconds`: the fastest call's GFLOP/s.
     public static func sgemmGFLOPS(m: Int, n: Int, k: Int, seconds: Double) -> Double {
+        sgemmRates(m: m, n: n, k: k, seconds: seconds).best
+    }
+
+    /// `sgemm` GFLOP/s of the fastest and of the mean call over about `seconds`.
+    public static func sgemmRates(m: Int, n: Int, k: Int, seconds: Double) -> (best: Double, mean: Double) {
         var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
         var rng = SplitMix64(seed: 3)
@@ -137,7 +142,8 @@ public enum LMBenchmark {
             best = min(best, now() - t)
             reps += 1
         }
-        return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        return (flops / best / 1e9, flops * Double(reps) / (now() - start) / 1e9)
     }
 
     /// CPU time of the calling thread: with one BLAS thread all work runs here, and time spent
@@ -156,11 +162,12 @@ public enum LMBenchmark {
 }
 
 extension LMBenchmark {
-    /// Scoring throughput of the DataRater encoder (forward only) on full random rows, from the
-    /// fastest of `steps` calls in thread CPU time: `(sequences per second, tokens per second)`.
+    /// Scoring throughput of the DataRater encoder (forward only) on full random rows, in thread CPU
+    /// time over `steps` calls: `(tokens per second of the fastest call, of the mean call)`. On a shared
+    /// machine the fastest call is the kernel's own speed, the mean includes the neighbours.
     public static func encoderScoring(
         config: LMConfig, batchSize: Int, steps: Int, seed: UInt64 = 0
-    ) throws(ModelError) -> (sequencesPerSecond: Double, tokensPerSecond: Double) {
+    ) throws(ModelError) -> (best: Double, mean: Double) {
         let model = try DataRaterEncoder<Float>(config: config)
         var theta = [Float]()
         model.initialize(parameters: &theta, seed: seed)
@@ -169,14 +176,14 @@ extension LMBenchmark {
         let tokens = (0..<(B * T)).map { _ in Int32(truncatingIfNeeded: rng.next() % UInt64(config.vocabSize)) }
         let batch = try TokenBatch(tokens: tokens, lengths: Array(repeating: T, count: B), sequenceLength: T)
         _ = try model.scores(parameters: theta, batch: batch)
-        // The fastest call, like the sgemm peak it is compared with: on a shared machine the slow
-        // calls measure the neighbours, not the kernel.
-        var perCall = Double.infinity
+        var fastest = Double.infinity, total = 0.0
         for _ in 0..<max(steps, 1) {
             let start = now()
             _ = try model.scores(parameters: theta, batch: batch)
-            perCall = min(perCall, now() - start)
+            let seconds = now() - start
+            fastest = min(fastest, seconds)
+            total += seconds
         }
-        return (Double(B) / perCall, Double(B * T) / perCall)
+        return (Double(B * T) / fastest, Double(B * T * max(steps, 1)) / total)
     }
 }
