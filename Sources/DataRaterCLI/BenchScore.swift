@@ -21,12 +21,15 @@ extension DataRaterCommand.Bench {
         @Option(help: "Chunk length.")
         var context: Int = 128
 
-        @Option(help: "Timed batches of 32 chunks for the kernel measurement.")
-        var steps: Int = 10
+        @Option(name: .customLong("batch-rows"), help: "Chunks per forward pass, in the kernel measurement and the stage.")
+        var batchRows: Int = ScoreStage.Options.defaultBatchRows
+
+        @Option(help: "Timed forward passes for the kernel measurement.")
+        var steps: Int = 40
 
         func run() throws {
             setenv("DATARATER_QUIET", "1", 1)
-            print(try ScoreBench.run(runDirectory: runDirectory, dModel: dModel, layers: layers, context: context, steps: steps))
+            print(try ScoreBench.run(runDirectory: runDirectory, dModel: dModel, layers: layers, context: context, batchRows: batchRows, steps: steps))
         }
     }
 }

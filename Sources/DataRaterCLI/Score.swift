@@ -15,8 +15,8 @@ extension DataRaterCommand {
         @Option(help: "Directory holding datarater.safetensors and datarater.json (default RUN/model).")
         var model: String?
 
-        @Option(name: .customLong("batch-rows"), help: "Chunks scored per forward pass.")
-        var batchRows: Int = 32
+        @Option(name: .customLong("batch-rows"), help: "Chunks scored per forward pass (part of the scorer's identity).")
+        var batchRows: Int = ScoreStage.Options.defaultBatchRows
 
         @OptionGroup var workers: WorkerOptions
 

@@ -14,7 +14,7 @@ public final class DataRaterScorer {
     private var rows: [[Int32]] = []
     private var owners: [Int] = []
 
-    public init(config: LMConfig, parameters: [Float], rule: ChunkingRule, batchRows: Int = 32) throws(ModelError) {
+    public init(config: LMConfig, parameters: [Float], rule: ChunkingRule, batchRows: Int = 8) throws(ModelError) {
         encoder = try DataRaterEncoder<Float>(config: config)
         precondition(parameters.count == encoder.layout.count, "parameters do not match the encoder layout")
         guard config.contextLength >= rule.chunkLength else {

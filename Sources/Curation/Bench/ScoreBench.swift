@@ -6,7 +6,7 @@ import Tensor
 /// measured in the same run, then the `score` stage on a run with 1 and with 2 worker processes, and the
 /// `write` stage's MB/s.
 public enum ScoreBench {
-    public static func run(runDirectory: String?, dModel: Int, layers: Int, context: Int, steps: Int = 10) throws -> String {
+    public static func run(runDirectory: String?, dModel: Int, layers: Int, context: Int, batchRows: Int = 8, steps: Int = 10) throws -> String {
         BLASThreads.set(1)
         var lines: [String] = []
         let config = LMConfig(vocabSize: 4096, dModel: dModel, nLayers: layers, nHeads: 4, contextLength: context)
@@ -18,7 +18,7 @@ public enum ScoreBench {
         for _ in 0..<rounds {
             let p = LMBenchmark.sgemmRates(m: 1024, n: 1024, k: 1024, seconds: 0.1)
             peak = (max(peak.best, p.best), peak.meanSum + p.mean)
-            let s = try LMBenchmark.encoderScoring(config: config, batchSize: 32, steps: max(1, steps / rounds))
+            let s = try LMBenchmark.encoderScoring(config: config, batchSize: batchRows, steps: max(1, steps / rounds))
             scoring = (max(scoring.best, s.best), scoring.meanSum + s.mean)
         }
         // Forward FLOPs per token: 2·(12 d²) per layer for the projections and MLP, plus 2·2·n·d for QKᵀ and PV.
@@ -26,8 +26,8 @@ public enum ScoreBench {
         let flopsPerToken = Double(layers) * (24 * d * d + 4 * n * d)
         let gflops = scoring.best * flopsPerToken / 1e9
         let meanGFLOPS = scoring.meanSum / Double(rounds) * flopsPerToken / 1e9, meanPeak = peak.meanSum / Double(rounds)
-        lines.append(String(format: "DataRater d %d × %d layers, chunks of %d, batch 32, one thread: %.0f tokens/s, %.1f GFLOP/s = %.1f%% of the sgemm peak (%.1f GFLOP/s at 1024³), fastest calls of 5 interleaved rounds",
-                            dModel, layers, context, scoring.best, gflops, 100 * gflops / peak.best, peak.best))
+        lines.append(String(format: "DataRater d %d × %d layers, chunks of %d, batches of %d, one thread: %.0f tokens/s, %.1f GFLOP/s = %.1f%% of the sgemm peak (%.1f GFLOP/s at 1024³), fastest calls of 5 interleaved rounds",
+                            dModel, layers, context, batchRows, scoring.best, gflops, 100 * gflops / peak.best, peak.best))
         lines.append(String(format: "  mean calls: %.0f tokens/s, %.1f GFLOP/s = %.1f%% of the mean sgemm rate (%.1f GFLOP/s)",
                             scoring.meanSum / Double(rounds), meanGFLOPS, 100 * meanGFLOPS / meanPeak, meanPeak))
         guard let runDirectory else { return lines.joined(separator: "\n") }
@@ -43,6 +43,7 @@ public enum ScoreBench {
             let start = Date()
             var options = ScoreStage.Options()
             options.workers = workers
+            options.batchRows = batchRows
             let record = try ScoreStage.run(copy, options: options, command: ["bench"])
             times[workers] = Date().timeIntervalSince(start)
             let tokens = Double(record?.counts["scored_tokens"] ?? 0)
