@@ -10,7 +10,7 @@ extension Attention {
     /// pass, and padded query rows (`i ≥ n_b`) get zero output, since nothing downstream reads them
     /// (pooling and losses skip padding). `q`, `k`, `v` rows are `qkvStride` apart (`dim` unless
     /// they are column blocks of one matrix, which only the fused kernel accepts); `scratch` holds
-    /// `seq·seq` scalars.
+    /// `seq·seq` scalars for the unfused path (the fused kernel keeps its few KiB on the stack).
     ///
     /// When `fusesInference` (`Float`, head width a multiple of 8), one fused kernel computes each
     /// query row's scores, softmax and output while they are in registers and L1. At the
