@@ -34,9 +34,12 @@ public struct MetaStepResult<T: BLASScalar>: Sendable {
 /// s̄ = w ⊙ (a − ⟨w, a⟩) (the softmax VJP, Σ s̄ = 0), η̄ += VJP of φ_η at B_t with s̄, and λ = θ̄_t + H_t ḡ_t.
 ///
 /// Memory: T copies of the parameters, gradients and optimizer states, all allocated once and reused across
-/// calls; nothing is allocated per step after the first call.
+/// calls; nothing is allocated per step after the first call. The outer pass runs on a second LM instance
+/// (same weights passed in, its own activation buffers), so the last inner step's activations survive it and
+/// the sweep's first HVP skips that forward pass (about a third of a gradient per meta-step).
 public final class MetaGradientEngine<T: BLASScalar> {
     public let lm: CausalLM<T>
+    private let outerLM: CausalLM<T>
     public let rater: DataRaterEncoder<T>
     public let optimizer: InnerOptimizer<T>
 
@@ -52,8 +55,9 @@ public final class MetaGradientEngine<T: BLASScalar> {
     private var alignments: [T] = []
     private var raterGradient: [T] = []
 
-    public init(lm: CausalLM<T>, rater: DataRaterEncoder<T>, optimizer: InnerOptimizer<T>) {
+    public init(lm: CausalLM<T>, rater: DataRaterEncoder<T>, optimizer: InnerOptimizer<T>) throws(ModelError) {
         self.lm = lm
+        outerLM = try CausalLM<T>(config: lm.config)
         self.rater = rater
         self.optimizer = optimizer
     }
@@ -90,18 +94,19 @@ public final class MetaGradientEngine<T: BLASScalar> {
             if metaGradient { Self.copy(state, into: &statesAfter[t]) }
         }
         if !metaGradient {
-            result.outerLoss = try lm.loss(parameters: θ, batch: batches.outer).loss
+            result.outerLoss = try outerLM.loss(parameters: θ, batch: batches.outer).loss
             return result
         }
-        result.outerLoss = try lm.lossAndGradient(parameters: θ, batch: batches.outer, gradient: &lambda).loss
+        result.outerLoss = try outerLM.lossAndGradient(parameters: θ, batch: batches.outer, gradient: &lambda).loss
         Self.fill(&mBar, n, 0)
         Self.fill(&vBar, n, 0)
         Self.fill(&etaGradient, rater.layout.count, 0)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let batch = batches.inner[t]
             optimizer.vjp(gradient: gradients[t], stateAfter: statesAfter[t], θBar: &lambda, mBar: &mBar, vBar: &vBar, gBar: &gBar)
+            // `lm`'s last forward pass was inner step T−1's (the outer pass ran on `outerLM`).
             _ = try lm.hessianVectorProduct(parameters: thetas[t], direction: gBar, batch: batch, exampleWeights: weights[t],
-                                            hvp: &hvp, alignments: &alignments)
+                                            hvp: &hvp, alignments: &alignments, forwardIsCurrent: t == steps - 1)
             for i in 0..<n { lambda[i] += hvp[i] }
             let w = weights[t]
             var mean: T = 0

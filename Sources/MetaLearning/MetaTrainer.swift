@@ -75,7 +75,7 @@ public final class MetaTrainer: @unchecked Sendable {
         let optimizer = InnerOptimizer<Float>(config: config.innerOptimizer)
         var engines: [MetaGradientEngine<Float>] = []
         for _ in 0..<config.population {
-            engines.append(MetaGradientEngine(lm: try CausalLM<Float>(config: config.lm),
+            engines.append(try MetaGradientEngine(lm: try CausalLM<Float>(config: config.lm),
                                               rater: try DataRaterEncoder<Float>(config: config.rater), optimizer: optimizer))
         }
         self.engines = engines

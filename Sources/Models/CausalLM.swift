@@ -134,19 +134,24 @@ public final class CausalLM<T: BLASScalar> {
 
     /// `hessianVectorProduct` without the gradient, which skips the weight-gradient gemms (one in
     /// nine): what the meta-gradient's backward sweep needs.
+    ///
+    /// `forwardIsCurrent: true` skips the primal forward pass through the blocks: the caller
+    /// guarantees that this model's last call was `lossAndGradient` (or `loss`) with the same
+    /// `parameters`, `batch` and `exampleWeights`, whose activations are still in its buffers. The
+    /// meta-gradient's sweep starts at the last inner step, which is exactly that case.
     @_specialize(exported: true, where T == Float)
     @_specialize(exported: true, where T == Double)
     public func hessianVectorProduct(
         parameters: [T], direction: [T], batch: TokenBatch, exampleWeights: [T]? = nil,
-        hvp: inout [T], alignments: inout [T]
+        hvp: inout [T], alignments: inout [T], forwardIsCurrent: Bool = false
     ) throws(ModelError) -> LossResult<T> {
         try dualPass(parameters: parameters, direction: direction, batch: batch, exampleWeights: exampleWeights,
-                     hvp: &hvp, alignments: &alignments, gradient: nil)
+                     hvp: &hvp, alignments: &alignments, gradient: nil, forwardIsCurrent: forwardIsCurrent)
     }
 
     private func dualPass(
         parameters: [T], direction: [T], batch: TokenBatch, exampleWeights: [T]?,
-        hvp: inout [T], alignments: inout [T], gradient g: UnsafeMutablePointer<T>?
+        hvp: inout [T], alignments: inout [T], gradient g: UnsafeMutablePointer<T>?, forwardIsCurrent: Bool = false
     ) throws(ModelError) -> LossResult<T> {
         precondition(parameters.count == layout.count && direction.count == layout.count,
                      "parameter/direction buffers do not match the layout (\(layout.count))")
@@ -160,7 +165,7 @@ public final class CausalLM<T: BLASScalar> {
         direction.withUnsafeBufferPointer { vb in
         hvp.withUnsafeMutableBufferPointer { hb in
             let p = pb.baseAddress!, v = vb.baseAddress!, hv = hb.baseAddress!
-            core.forward(p)
+            if !forwardIsCurrent { core.forward(p) }
             core.tangentForward(p, v)
             let xf = core.act.xf, xft = core.tan!.xf
             // Z = xf·Eᵀ, Z' = xf'·Eᵀ + xf·E'ᵀ.

@@ -44,7 +44,7 @@ import Tensor
             inner.step(parameters: &theta, state: &state, gradient: g)
         }
         let batches = MetaStepBatches(inner: (0..<steps).map { batch(200 + UInt64($0), rows: rows) }, outer: batch(300, rows: 5))
-        return Setup(engine: MetaGradientEngine(lm: lm, rater: rater, optimizer: inner), eta: eta, theta: theta, state: state, batches: batches)
+        return Setup(engine: try MetaGradientEngine(lm: lm, rater: rater, optimizer: inner), eta: eta, theta: theta, state: state, batches: batches)
     }
 
     static func outerLoss(_ s: Setup<Double>, eta: [Double]) throws -> Double {

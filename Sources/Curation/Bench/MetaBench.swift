@@ -82,7 +82,7 @@ public enum MetaBench {
         let rater = try DataRaterEncoder<Float>(config: raterConfig)
         // The defaults of `MetaTrainingConfig` (momentum SGD, lr 0.1, β 0.9); Adam with its usual β's.
         let optimizer = InnerOptimizer<Float>(config: InnerOptimizerConfig(kind: kind, learningRate: kind == .adam ? 1e-3 : 0.1, beta1: 0.9))
-        let engine = MetaGradientEngine(lm: lm, rater: rater, optimizer: optimizer)
+        let engine = try MetaGradientEngine(lm: lm, rater: rater, optimizer: optimizer)
 
         var theta: [Float] = [], eta: [Float] = []
         lm.initialize(parameters: &theta, seed: seed)
