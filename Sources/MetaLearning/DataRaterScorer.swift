@@ -14,7 +14,14 @@ public final class DataRaterScorer {
     private var rows: [[Int32]] = []
     private var owners: [Int] = []
 
-    public init(config: LMConfig, parameters: [Float], rule: ChunkingRule, batchRows: Int = 8) throws(ModelError) {
+    /// 8 chunks of 128 tokens: 1,024 rows whose activations stay in cache between the layers' gemms
+    /// (56% of the sgemm peak against 51% with 32 chunks, `datarater bench score --batch-rows`).
+    public static let defaultBatchRows = 8
+
+    public init(config: LMConfig, parameters: [Float], rule: ChunkingRule, batchRows: Int = defaultBatchRows) throws(ModelError) {
+        guard batchRows >= 1 else {
+            throw ModelError(.invalidConfig, "batch rows must be at least 1, got \(batchRows); pass --batch-rows 1 or more")
+        }
         encoder = try DataRaterEncoder<Float>(config: config)
         precondition(parameters.count == encoder.layout.count, "parameters do not match the encoder layout")
         guard config.contextLength >= rule.chunkLength else {

@@ -331,15 +331,18 @@ def jax_params_from(named):
     return {name: jnp.asarray(value) for name, value in named.items()}
 
 
-def jax_init(cfg, seed=0):
+def jax_init(cfg, seed=0, specs=None):
+    """GPT-2 initialisation as in Swift over `specs` (default: the LM's layout): LayerNorm weights 1, biases 0,
+    everything else normal with std 0.02 (0.02/sqrt(2L) for the residual projections wo and w2)."""
     import jax
     import jax.numpy as jnp
 
+    specs = layout(cfg) if specs is None else specs
     proj_std = 0.02 / math.sqrt(2 * cfg["n_layers"])
-    keys = jax.random.split(jax.random.PRNGKey(seed), len(layout(cfg)))
+    keys = jax.random.split(jax.random.PRNGKey(seed), len(specs))
     params = {}
-    for key, (name, shape) in zip(keys, layout(cfg)):
-        if name.endswith(".weight"):
+    for key, (name, shape) in zip(keys, specs):
+        if name.endswith(".weight") and "ln" in name:
             params[name] = jnp.ones(shape, jnp.float32)
         elif name.endswith(".bias"):
             params[name] = jnp.zeros(shape, jnp.float32)

@@ -61,22 +61,7 @@ def layout(cfg, head):
 
 def init(cfg, head, seed):
     """GPT-2 initialisation as in Swift; the DataRater head random (std 0.02) as in `datarater bench meta`."""
-    import jax
-    import jax.numpy as jnp
-
-    specs = layout(cfg, head)
-    proj_std = 0.02 / math.sqrt(2 * cfg["n_layers"])
-    keys = jax.random.split(jax.random.PRNGKey(seed), len(specs))
-    params = {}
-    for key, (name, shape) in zip(keys, specs):
-        if name.endswith(".weight") and "ln" in name:
-            params[name] = jnp.ones(shape, jnp.float32)
-        elif name.endswith(".bias"):
-            params[name] = jnp.zeros(shape, jnp.float32)
-        else:
-            std = proj_std if name.endswith((".wo", ".w2")) else 0.02
-            params[name] = jax.random.normal(key, shape, jnp.float32) * std
-    return params
+    return lm_reference.jax_init(cfg, seed, specs=layout(cfg, head))
 
 
 def model_fns():

@@ -19,9 +19,7 @@ public enum ScoreStage {
         public var workers = 1
         public var rank: Int?
         public var worldSize: Int?
-        /// 8 chunks of 128 tokens: 1,024 rows whose activations stay in cache between the layers' gemms
-        /// (56% of the sgemm peak against 51% with 32 chunks, `datarater bench score --batch-rows`).
-        public static let defaultBatchRows = 8
+        public static let defaultBatchRows = DataRaterScorer.defaultBatchRows
         public var batchRows = defaultBatchRows
         public var compressionLevel: Int32 = 3
         public init() {}

@@ -146,17 +146,22 @@ public enum LMBenchmark {
         return (flops / best / 1e9, flops * Double(reps) / (now() - start) / 1e9)
     }
 
+    static func now() -> Double { BenchClock.threadCPU() }
+    static func wallNow() -> Double { BenchClock.wall() }
+}
+
+/// The benchmarks' clocks, in seconds.
+public enum BenchClock {
+    /// Monotonic wall time.
+    public static func wall() -> Double { seconds(CLOCK_MONOTONIC) }
+
     /// CPU time of the calling thread: with one BLAS thread all work runs here, and time spent
     /// descheduled on a shared machine is not counted (wall time is reported beside it).
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    public static func threadCPU() -> Double { seconds(CLOCK_THREAD_CPUTIME_ID) }
 
-    static func wallNow() -> Double {
+    private static func seconds(_ clock: clockid_t) -> Double {
         var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
+        clock_gettime(clock, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }
