@@ -33,6 +33,12 @@ extension DataRaterCommand {
         @Option(name: .customLong("base-tokens"), help: "Training tokens per arm of the base LM.")
         var baseTokens: Int = 500_000
 
+        @Option(name: .customLong("small-lr"), help: "Peak learning rate of the small LMs and of the reference LM.")
+        var smallLearningRate: Double = EvalScale.small().learningRate
+
+        @Option(name: .customLong("base-lr"), help: "Peak learning rate of the base LMs.")
+        var baseLearningRate: Double = EvalScale.base().learningRate
+
         @Option(name: .customLong("reference-tokens"), help: "Training tokens of the reference LM (small shape, outer split).")
         var referenceTokens: Int = 1_000_000
 
@@ -57,13 +63,21 @@ extension DataRaterCommand {
             }
             guard workers >= 1, evals >= 1, evalTokens >= 1 else { throw ValidationError("--workers, --evals and --eval-tokens must be at least 1") }
             guard smallTokens >= 1, baseTokens >= 1, referenceTokens >= 1 else { throw ValidationError("token budgets must be positive") }
+            guard smallLearningRate > 0, baseLearningRate > 0, smallLearningRate.isFinite, baseLearningRate.isFinite else {
+                throw ValidationError("--small-lr and --base-lr must be positive")
+            }
         }
 
         func run() throws {
             var options = EvalStage.Options()
-            options.scales = scales.split(separator: ",").map { $0 == "small" ? EvalScale.small(tokens: smallTokens) : EvalScale.base(tokens: baseTokens) }
+            options.scales = scales.split(separator: ",").map { name in
+                var scale = name == "small" ? EvalScale.small(tokens: smallTokens) : EvalScale.base(tokens: baseTokens)
+                scale.learningRate = name == "small" ? smallLearningRate : baseLearningRate
+                return scale
+            }
             options.arms = arms.split(separator: ",").compactMap { EvalArm(rawValue: String($0)) }
             options.reference = .small(tokens: referenceTokens)
+            options.reference.learningRate = smallLearningRate
             options.evals = evals
             options.evalTokens = evalTokens
             options.seed = seed

@@ -109,6 +109,42 @@ import ShardIO
         #expect(page.contains("<h2>Evaluation</h2>") && page.contains("<polyline") && page.contains("eval/report.md"))
     }
 
+    /// After a per-source threshold the DataRater only chose within sources; random and perplexity then keep its
+    /// mixture exactly, so the comparison is about the choice within sources.
+    @Test func perSourceThresholdMatchesTheMixtureOfRandomAndPerplexityArms() throws {
+        let dir = TemporaryDirectory()
+        let run = try Self.writtenRun(dir)
+        var threshold = ThresholdStage.Options(discardFraction: 0.4)
+        threshold.perSource = true
+        try ThresholdStage.run(run, options: threshold, command: ["test"])
+        try WriteStage.run(run, options: .init(), command: ["test"])
+        let (corpus, _) = try EvalCorpus.load(run, splits: SplitRule(), maxPrefix: 17, heuristics: false, progress: ProgressReporter(label: "t", quiet: true))
+        func counts(_ indices: [Int]) -> [String: Int] { Dictionary(grouping: indices) { corpus.pool[$0].source }.mapValues(\.count) }
+        let kept = counts(corpus.selection(.datarater, keepFraction: 0, seed: 0, referenceLosses: nil))
+        #expect(kept.count >= 2, "the stand-in run has several sources")
+        let losses = [Float](corpus.pool.indices.map { Float(($0 * 7) % 11) })
+        for arm in [EvalArm.random, .perplexityLow, .perplexityMiddle, .perplexityHigh] {
+            let chosen = corpus.selection(arm, keepFraction: 0.6, seed: 3, referenceLosses: losses, matchSources: true)
+            #expect(counts(chosen) == kept, "\(arm)")
+            #expect(chosen == chosen.sorted() && Set(chosen).count == chosen.count)
+        }
+        // perplexity-low keeps the lowest losses of every source.
+        let low = Set(corpus.selection(.perplexityLow, keepFraction: 0.6, seed: 0, referenceLosses: losses, matchSources: true))
+        for (source, members) in Dictionary(grouping: corpus.pool.indices, by: { corpus.pool[$0].source }) {
+            let inside = members.filter(low.contains), outside = members.filter { !low.contains($0) }
+            if let worstKept = inside.map({ losses[$0] }).max(), let bestDropped = outside.map({ losses[$0] }).min() {
+                #expect(worstKept <= bestDropped, "\(source)")
+            }
+        }
+        // The stage reads the threshold's rule and says so in the report.
+        var options = Self.options()
+        options.arms = [.datarater, .random]
+        let report = try EvalStage.run(run, options: options, command: ["test"])
+        #expect(report.sourcesMatched == true)
+        #expect(report.scales[0].arms.map(\.documents) == [kept.values.reduce(0, +), kept.values.reduce(0, +)])
+        #expect(try String(contentsOfFile: EvalStage.directory(run) + "/report.md", encoding: .utf8).contains("threshold was per source"))
+    }
+
     @Test func rerunsReuseFinishedLMsAndResultsAreDeterministic() throws {
         let dir = TemporaryDirectory()
         let run = try Self.writtenRun(dir)

@@ -135,27 +135,50 @@ struct EvalCorpus: Sendable {
     /// Random: the n smallest values of a hash of (seed, id). Perplexity: pool documents sorted by the reference
     /// LM's mean token loss (ties by id); low keeps the first n, high the last n, middle drops ⌊(|pool|−n)/2⌋ from
     /// the bottom and the rest from the top.
-    func selection(_ arm: EvalArm, keepFraction: Double, seed: UInt64, referenceLosses: [Float]?) -> [Int] {
+    ///
+    /// `matchSources` (set when the threshold was per source, so the DataRater only chose *within* each source):
+    /// random and perplexity apply the same rules inside every source, keeping as many of its documents as the
+    /// DataRater kept, so every arm trains on the same mixture and only the choice within sources differs.
+    func selection(_ arm: EvalArm, keepFraction: Double, seed: UInt64, referenceLosses: [Float]?, matchSources: Bool = false) -> [Int] {
         let all = Array(pool.indices)
-        let n = Int((keepFraction * Double(pool.count)).rounded())
         switch arm {
         case .unfiltered: return all
         case .datarater: return all.filter { pool[$0].kept }
         case .c4: return all.filter { pool[$0].c4 }
         case .gopher: return all.filter { pool[$0].gopher }
+        case .random, .perplexityLow, .perplexityMiddle, .perplexityHigh:
+            guard matchSources else {
+                return Self.choose(arm, from: all, count: Int((keepFraction * Double(pool.count)).rounded()), pool: pool, seed: seed,
+                                   referenceLosses: referenceLosses)
+            }
+            let bySource = Dictionary(grouping: all) { pool[$0].source }
+            return bySource.keys.sorted().flatMap { source in
+                let members = bySource[source]!
+                return Self.choose(arm, from: members, count: members.filter { pool[$0].kept }.count, pool: pool, seed: seed,
+                                   referenceLosses: referenceLosses)
+            }.sorted()
+        }
+    }
+
+    /// `count` of `candidates` (pool indices, ascending) by the random or a perplexity rule; ascending.
+    private static func choose(_ arm: EvalArm, from candidates: [Int], count n: Int, pool: [PoolDocument], seed: UInt64,
+                               referenceLosses: [Float]?) -> [Int] {
+        switch arm {
         case .random:
-            let keys = all.map { Checksum.of("random\u{0}\(seed)\u{0}" + pool[$0].id) }
-            return all.sorted { (keys[$0], $0) < (keys[$1], $1) }.prefix(n).sorted()
+            let keys = Dictionary(uniqueKeysWithValues: candidates.map { ($0, Checksum.of("random\u{0}\(seed)\u{0}" + pool[$0].id)) })
+            return candidates.sorted { (keys[$0]!, $0) < (keys[$1]!, $1) }.prefix(n).sorted()
         case .perplexityLow, .perplexityMiddle, .perplexityHigh:
             guard let losses = referenceLosses else { preconditionFailure("perplexity arms need the reference LM's losses") }
-            let ranked = all.sorted { (losses[$0], pool[$0].id) < (losses[$1], pool[$1].id) }
+            let ranked = candidates.sorted { (losses[$0], pool[$0].id) < (losses[$1], pool[$1].id) }
             let start: Int
             switch arm {
             case .perplexityLow: start = 0
-            case .perplexityHigh: start = pool.count - n
-            default: start = (pool.count - n) / 2
+            case .perplexityHigh: start = candidates.count - n
+            default: start = (candidates.count - n) / 2
             }
             return ranked[start..<(start + n)].sorted()
+        default:
+            preconditionFailure("\(arm) is not chosen by count")
         }
     }
 }

@@ -31,8 +31,9 @@ public struct EvalReport: Codable, Sendable {
         public var finalLoss: Double
         public var finalPerSource: [SourceLoss]
         public var totalFlops: Double
-        /// Loss at the unfiltered arm's total FLOPs (interpolated; the last point when the arm ends before it).
-        public var lossAtEqualCompute: Double
+        /// Loss at the unfiltered arm's total FLOPs (interpolated; the last point when the arm ends before it); nil
+        /// when the unfiltered arm was not evaluated.
+        public var lossAtEqualCompute: Double?
         /// Total FLOPs (training + selection) at which the arm first reaches the unfiltered final loss; nil if never.
         public var flopsToUnfilteredFinal: Double?
         /// 1 − flopsToUnfilteredFinal / unfiltered total FLOPs.
@@ -100,6 +101,9 @@ public struct EvalReport: Codable, Sendable {
     /// The DataRater's keep fraction over the pool's documents; the random and perplexity arms keep as many.
     public var keepFraction: Double
     public var discardFraction: Double { 1 - keepFraction }
+    /// True when the threshold was per source: the random and perplexity arms then keep as many documents of every
+    /// source as the DataRater did (the same mixture in every arm but c4 and gopher). Absent in older reports.
+    public var sourcesMatched: Bool?
     public var dataraterScoringFlopsPerToken: Double
     public var flopsConvention: String
     public var reference: ReferenceSummary?
@@ -150,7 +154,7 @@ public struct EvalReport: Codable, Sendable {
         return (flops, tokens)
     }
 
-    static func assemble(run: RunDirectory, options: EvalStage.Options, corpus: EvalCorpus, keepFraction: Double,
+    static func assemble(run: RunDirectory, options: EvalStage.Options, corpus: EvalCorpus, keepFraction: Double, matchSources: Bool,
                          raterConfig: DataRaterModelConfig?, evalSets: [EvalSet], runs: [EvalStage.Job: (EvalStage.ArmRun, reused: Bool)],
                          reference: EvalStage.ReferenceRun?) -> EvalReport {
         let (raterPool, scoredTokens) = raterConfig.map { scoringFlops(pool: corpus.pool, rater: $0) } ?? (0, 0)
@@ -168,7 +172,7 @@ public struct EvalReport: Codable, Sendable {
                     arm: arm, documents: armRun.documents, documentFraction: Double(armRun.documents) / Double(corpus.pool.count),
                     availableTokens: armRun.availableTokens, trainedTokens: armRun.trainedTokens, epochs: armRun.epochs,
                     selectionFixedFlops: fixed, selectionScoringFlops: scoring, finalLoss: armRun.curve.last?.loss ?? .nan,
-                    finalPerSource: armRun.curve.last?.perSource ?? [], totalFlops: 0, lossAtEqualCompute: .nan,
+                    finalPerSource: armRun.curve.last?.perSource ?? [], totalFlops: 0, lossAtEqualCompute: nil,
                     flopsToUnfilteredFinal: nil, computeSaved: nil, reused: reused, seconds: armRun.seconds, curve: [])
                 report.curve = armRun.curve.map { p in
                     let training = perToken * Double(p.tokens), selection = report.selectionFlops(atTokens: Double(p.tokens))
@@ -203,8 +207,10 @@ public struct EvalReport: Codable, Sendable {
                 }
                 let rivals = arms.filter { $0.arm == .random || $0.arm.usesReference }
                 if !rivals.isEmpty {
-                    let beaten = rivals.filter { dr.lossAtEqualCompute < $0.lossAtEqualCompute }.map(\.arm.rawValue)
-                    let notBeaten = rivals.filter { dr.lossAtEqualCompute >= $0.lossAtEqualCompute }.map(\.arm.rawValue)
+                    // Both set: the unfiltered arm is present.
+                    let beats = { (rival: ArmReport) in dr.lossAtEqualCompute! < rival.lossAtEqualCompute! }
+                    let beaten = rivals.filter(beats).map(\.arm.rawValue)
+                    let notBeaten = rivals.filter { !beats($0) }.map(\.arm.rawValue)
                     summary += "; at equal compute it beats " + (beaten.isEmpty ? "none of" : beaten.joined(separator: ", "))
                         + (notBeaten.isEmpty ? "" : " and not " + notBeaten.joined(separator: ", "))
                 }
@@ -225,7 +231,7 @@ public struct EvalReport: Codable, Sendable {
             run: run.root, seed: options.seed,
             splits: "arms select from and train on inner_train; the reference LM trains on outer; evaluation on validation (never trained on)",
             poolDocuments: corpus.pool.count, poolTokens: corpus.poolTokens, outerDocuments: corpus.outer.count,
-            validationDocuments: corpus.validation.count, keepFraction: keepFraction,
+            validationDocuments: corpus.validation.count, keepFraction: keepFraction, sourcesMatched: matchSources,
             dataraterScoringFlopsPerToken: raterPool / Double(max(1, scoredTokens)), flopsConvention: convention, reference: ref, scales: scales)
     }
 }
@@ -281,6 +287,9 @@ enum EvalOutput {
         var out = "# datarater eval: \(r.run)\n\n"
         out += String(format: "Pool (inner_train): %d documents, %d tokens; the DataRater keeps %.1f%% of them (discard %.1f%%). ",
                       r.poolDocuments, r.poolTokens, r.keepFraction * 100, r.discardFraction * 100)
+        if r.sourcesMatched == true {
+            out += "The threshold was per source: the random and perplexity arms keep as many documents of every source as the DataRater, so they train on its mixture. "
+        }
         out += "Validation: \(r.validationDocuments) documents, never trained on. Seed \(r.seed).\n"
         if let ref = r.reference {
             out += String(format: "Reference LM (perplexity arms): d %d × %d layers, trained on the outer split for %d tokens (%.2f epochs), validation loss %.4f.\n",
@@ -295,7 +304,7 @@ enum EvalOutput {
             out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
             for a in scale.arms {
                 out += "| \(a.arm.rawValue) | \(a.documents) | \(String(format: "%.1f%%", a.documentFraction * 100)) | \(String(format: "%.2f", a.epochs)) | "
-                out += "\(String(format: "%.4f", a.finalLoss)) | \(String(format: "%.4f", a.lossAtEqualCompute)) | \(String(format: "%.3g", a.totalFlops)) | "
+                out += "\(String(format: "%.4f", a.finalLoss)) | \(a.lossAtEqualCompute.map { String(format: "%.4f", $0) } ?? "—") | \(String(format: "%.3g", a.totalFlops)) | "
                 out += "\(a.flopsToUnfilteredFinal.map { String(format: "%.3g", $0) } ?? "never") | \(a.arm == .unfiltered ? "—" : pct(a.computeSaved)) |\n"
             }
             let sources = Array(Set(scale.arms.flatMap { $0.finalPerSource.map(\.source) })).sorted()

@@ -57,6 +57,11 @@ public enum EvalStage {
             throw CurationError(.stageFailed, "\(run.root): the validation split is empty", hint: "evaluate a larger run")
         }
         let keepFraction = Double(corpus.pool.filter(\.kept).count) / Double(corpus.pool.count)
+        // A per-source threshold fixed the mixture; the random and perplexity arms then keep the same mixture.
+        let matchSources = try JSONFiles.read(Threshold.self, from: run.thresholdPath)?.perSource ?? false
+        if matchSources {
+            progress.log("the threshold was per source: random and perplexity arms keep as many documents of every source as the DataRater")
+        }
         progress.log("pool (inner_train) \(corpus.pool.count) documents, \(corpus.poolTokens) tokens; outer \(corpus.outer.count); validation \(corpus.validation.count); DataRater keeps \(String(format: "%.1f%%", keepFraction * 100)) of the pool; vocabulary \(corpus.vocabularySize)")
 
         let configuration = StageConfiguration([
@@ -69,7 +74,7 @@ public enum EvalStage {
         try Manifest.markRunning(run, stage: name, command: command, configuration: configuration,
                                  inputs: tokenShards.map { InputRecord(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) })
         do {
-            let report = try execute(run, options: options, corpus: corpus, keepFraction: keepFraction, raterConfig: raterConfig,
+            let report = try execute(run, options: options, corpus: corpus, keepFraction: keepFraction, matchSources: matchSources, raterConfig: raterConfig,
                                      tokenHash: configuration.values["token_shards"]!, progress: progress)
             let outputs = try EvalOutput.write(report, to: directory(run), run: run)
             try Manifest.update(run) { manifest in
@@ -219,7 +224,7 @@ public enum EvalStage {
         }
     }
 
-    static func execute(_ run: RunDirectory, options: Options, corpus: EvalCorpus, keepFraction: Double,
+    static func execute(_ run: RunDirectory, options: Options, corpus: EvalCorpus, keepFraction: Double, matchSources: Bool,
                         raterConfig: DataRaterModelConfig?, tokenHash: String, progress: ProgressReporter) throws -> EvalReport {
         try FileIO.createDirectory(run.path("eval/runs"))
         try AtomicFile.removeStaleTemporaries(in: run.path("eval/runs"))
@@ -260,7 +265,7 @@ public enum EvalStage {
                     case let .arm(s, arm):
                         let losses = arm.usesReference ? try board.waitForReference().losses : nil
                         let (result, reused) = try armJob(run, options: options, scale: options.scales[s], arm: arm, corpus: corpus,
-                                                          keepFraction: keepFraction, referenceLosses: losses, evalSet: evalSets[s],
+                                                          keepFraction: keepFraction, matchSources: matchSources, referenceLosses: losses, evalSet: evalSets[s],
                                                           tokenHash: tokenHash, meter: meter, work: workOf[job]!)
                         board.finish(job, result, reused: reused)
                     }
@@ -274,7 +279,7 @@ public enum EvalStage {
             throw CurationError(.stageFailed, "eval: " + board.failures.joined(separator: "; "),
                                 hint: "rerun `datarater eval \(run.root)` with the same settings: finished LMs are kept in \(run.path("eval/runs")) and skipped")
         }
-        return EvalReport.assemble(run: run, options: options, corpus: corpus, keepFraction: keepFraction, raterConfig: raterConfig,
+        return EvalReport.assemble(run: run, options: options, corpus: corpus, keepFraction: keepFraction, matchSources: matchSources, raterConfig: raterConfig,
                                    evalSets: evalSets, runs: board.runs.mapValues { $0 }, reference: board.referenceRun)
     }
 
@@ -338,8 +343,9 @@ public enum EvalStage {
     }
 
     static func armJob(_ run: RunDirectory, options: Options, scale: EvalScale, arm: EvalArm, corpus: EvalCorpus, keepFraction: Double,
-                       referenceLosses: [Float]?, evalSet: EvalSet, tokenHash: String, meter: Meter, work: Double) throws -> (ArmRun, Bool) {
-        let selected = corpus.selection(arm, keepFraction: keepFraction, seed: options.seed, referenceLosses: referenceLosses)
+                       matchSources: Bool, referenceLosses: [Float]?, evalSet: EvalSet, tokenHash: String, meter: Meter, work: Double) throws -> (ArmRun, Bool) {
+        let selected = corpus.selection(arm, keepFraction: keepFraction, seed: options.seed, referenceLosses: referenceLosses,
+                                        matchSources: matchSources)
         let label = "\(scale.name)/\(arm.rawValue)"
         guard !selected.isEmpty else {
             throw CurationError(.stageFailed, "\(label): no pool document passes this arm's selection",

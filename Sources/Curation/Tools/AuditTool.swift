@@ -220,7 +220,7 @@ public enum AuditTool {
                 + "<th>loss at unfiltered's FLOPs</th><th>compute saved to unfiltered final loss</th></tr>"
             for a in scale.arms {
                 h += "<tr><td>\(a.arm.rawValue)</td><td class=n>\(a.documents)</td><td class=n>\(String(format: "%.4f", a.finalLoss))</td>"
-                    + "<td class=n>\(String(format: "%.4f", a.lossAtEqualCompute))</td><td class=n>\(a.arm == .unfiltered ? "—" : EvalOutput.pct(a.computeSaved))</td></tr>"
+                    + "<td class=n>\(a.lossAtEqualCompute.map { String(format: "%.4f", $0) } ?? "—")</td><td class=n>\(a.arm == .unfiltered ? "—" : EvalOutput.pct(a.computeSaved))</td></tr>"
             }
             h += "</table>" + EvalOutput.svg(scale)
         }
