@@ -190,6 +190,20 @@ import ShardIO
         #expect(rows == rows2)
         stream.appendRow(length: 8, to: &rows)
         #expect(stream.epoch == 1 && stream.epochs > 1)
+
+        // Common random numbers: a subset streams its documents in the order the full set does.
+        func documentOrder(_ documents: [Range<Int>], seed: UInt64) -> [Int32] {
+            var s = PackedStream(tokens: tokens, documents: documents, seed: seed)
+            var row: [Int32] = []
+            s.appendRow(length: documents.reduce(0) { $0 + $1.count } - 1, to: &row)
+            return row.filter { t in documents.contains { $0.lowerBound == Int(t) } }
+        }
+        let many = (0..<25).map { 2 * $0 ..< 2 * $0 + 2 }
+        let subset = many.enumerated().filter { $0.offset % 3 != 1 }.map(\.element)
+        let fullOrder = documentOrder(many, seed: 5)
+        #expect(documentOrder(subset, seed: 5) == fullOrder.filter { t in subset.contains { $0.lowerBound == Int(t) } })
+        #expect(fullOrder != many.map { Int32($0.lowerBound) }, "shuffled")
+        #expect(documentOrder(many, seed: 6) != fullOrder, "the seed changes the order")
     }
 
     @Test func flopsAccountingAndComputeSaved() {

@@ -290,6 +290,7 @@ public enum EvalStage {
         let scale = options.reference
         let hash = StageConfiguration([
             "scale": String(decoding: try JSONFiles.encode(scale), as: UTF8.self), "seed": String(options.seed), "tokens": tokenHash,
+            "data_order": PackedStream.orderVersion,
             "outer": Checksum.of(corpus.outerIDs.joined(separator: "\n")),
             "pool": Checksum.of(corpus.pool.map(\.id).joined(separator: "\n")), "vocabulary": String(corpus.vocabularySize),
         ]).hash
@@ -354,6 +355,7 @@ public enum EvalStage {
         let hash = StageConfiguration([
             "scale": String(decoding: try JSONFiles.encode(scale), as: UTF8.self), "arm": arm.rawValue, "seed": String(options.seed),
             "evals": String(options.evals), "tokens": tokenHash, "vocabulary": String(corpus.vocabularySize),
+            "data_order": PackedStream.orderVersion,
             "selection": Checksum.of(selected.map { corpus.pool[$0].id }.joined(separator: "\n")),
             "eval_set": Checksum.of(evalSet.ids.joined(separator: "\n") + "\n" + evalSet.rows.map { String($0.count) }.joined(separator: ",")),
         ]).hash

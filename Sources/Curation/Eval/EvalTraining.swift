@@ -80,7 +80,15 @@ public enum EvalFLOPs {
 /// A token source that cycles through a set of documents in a seeded random order, reshuffled every epoch, and
 /// packs them back to back into rows: row k is stream positions `k·T ..< k·T + T + 1`, so every streamed token
 /// after the first is a target exactly once.
+///
+/// The order is common to every arm (common random numbers): a document's place is a hash of the seed, the epoch
+/// and the document's position in the shared token array, so two selections from the same pool stream their
+/// shared documents in the same relative order. An arm then differs from another by which documents it holds,
+/// not by an independent shuffle, and the arms' differences carry less order noise than the arms themselves.
 struct PackedStream {
+    /// Part of every finished LM's settings hash: LMs trained under another ordering rule are retrained.
+    static let orderVersion = "common-hash-v2"
+
     let tokens: [Int32]
     let documents: [Range<Int>]
     let seed: UInt64
@@ -101,16 +109,15 @@ struct PackedStream {
         shuffle()
     }
 
-    /// Fisher–Yates with SplitMix64 keyed by the seed and the epoch.
+    /// Sorts by SplitMix64 of (seed, epoch, the document's first token offset); ties (none for distinct offsets)
+    /// by index.
     private mutating func shuffle() {
-        order = Array(documents.indices)
-        var rng = SplitMix64(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
-        var i = order.count - 1
-        while i > 0 {
-            let j = Int(rng.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-            i -= 1
+        let epochSeed = seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15
+        let keys = documents.map { range -> UInt64 in
+            var rng = SplitMix64(seed: epochSeed ^ (UInt64(range.lowerBound) &* 0xD6E8_FEB8_6659_FD93))
+            return rng.next()
         }
+        order = documents.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
         position = 0
         offset = 0
     }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Combine `datarater eval` reports of several seeds into one table per scale.
+
+    python3 scripts/eval/seeds.py RUN_SEED0/eval/report.json RUN_SEED1/eval/report.json ...
+
+For every scale and arm: the final validation loss of each seed, their mean and sample standard deviation, and
+the compute saved to reach the unfiltered arm's final loss, per seed (as each report states it) and on the
+seed-mean curves (losses averaged point by point; every seed of an arm has the same evaluation steps and FLOPs,
+so the mean curve is well defined). The accounting is the report's own: tokens to reach the target by linear
+interpolation of (tokens, loss), plus the arm's selection FLOPs pro rata (`ArmReport.selectionFlops(atTokens:)`).
+Arms missing from some seed are shown for the seeds that have them; the mean columns need every seed.
+"""
+import json
+import statistics
+import sys
+
+
+def tokens_to_reach(target, curve):
+    for i, (tokens, loss) in enumerate(curve):
+        if loss <= target:
+            if i == 0:
+                return tokens
+            (t0, l0), (t1, l1) = curve[i - 1], curve[i]
+            u = 1.0 if l0 == l1 else (l0 - target) / (l0 - l1)
+            return t0 + u * (t1 - t0)
+    return None
+
+
+def loss_at(x, curve):
+    if x <= curve[0][0]:
+        return curve[0][1]
+    for (x0, l0), (x1, l1) in zip(curve, curve[1:]):
+        if x <= x1:
+            return l1 if x1 == x0 else l0 + (x - x0) / (x1 - x0) * (l1 - l0)
+    return curve[-1][1]
+
+
+def selection_flops(arm, tokens):
+    return arm["selection_fixed_flops"] + arm["selection_scoring_flops"] * min(1.0, tokens / max(1, arm["available_tokens"]))
+
+
+def pct(x):
+    return "never" if x is None else f"{x * 100:+.1f}%"
+
+
+def main(paths):
+    reports = [json.load(open(p)) for p in paths]
+    seeds = [r["seed"] for r in reports]
+    print(f"seeds {', '.join(map(str, seeds))} ({len(reports)} reports)\n")
+    for name in dict.fromkeys(s["name"] for r in reports for s in r["scales"]):
+        scales = [next((s for s in r["scales"] if s["name"] == name), None) for r in reports]
+        per_token = next(s for s in scales if s)["training_flops_per_token"]
+        arms = list(dict.fromkeys(a["arm"] for s in scales if s for a in s["arms"]))
+        found = {arm: [next((a for a in s["arms"] if a["arm"] == arm), None) if s else None for s in scales] for arm in arms}
+        complete = {arm: all(found[arm]) for arm in arms}
+        mean_curve = {}
+        for arm in arms:
+            if complete[arm]:
+                runs = found[arm]
+                mean_curve[arm] = [(p["tokens"], p["total_flops"], statistics.fmean(r["curve"][i]["loss"] for r in runs))
+                                   for i, p in enumerate(runs[0]["curve"])]
+        unfiltered = mean_curve.get("unfiltered")
+        print(f"## {name}\n")
+        print("| arm | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd | saved per seed | saved, mean curves | loss at unfiltered's FLOPs, mean curves |")
+        print("|---|" + "---:|" * len(seeds) + "---:|---|---:|---:|")
+        for arm in arms:
+            finals = [a["final_loss"] if a else None for a in found[arm]]
+            cells = [f"{x:.4f}" if x is not None else "—" for x in finals]
+            present = [x for x in finals if x is not None]
+            spread = f"{statistics.fmean(present):.4f} ± {statistics.stdev(present):.4f}" if len(present) > 1 else "—"
+            per_seed = "—" if arm == "unfiltered" else ", ".join(pct(a.get("compute_saved")) if a else "—" for a in found[arm])
+            saved = equal = "—"
+            if unfiltered and arm in mean_curve and arm != "unfiltered":
+                target, budget = unfiltered[-1][2], unfiltered[-1][1]
+                curve = mean_curve[arm]
+                t = tokens_to_reach(target, [(p[0], p[2]) for p in curve])
+                flops = None if t is None else per_token * t + selection_flops(found[arm][0], t)
+                saved = pct(None if flops is None else 1 - flops / budget)
+                equal = f"{loss_at(budget, [(p[1], p[2]) for p in curve]):.4f}"
+            elif arm == "unfiltered" and unfiltered:
+                equal = f"{unfiltered[-1][2]:.4f}"
+            print(f"| {arm} | " + " | ".join(cells) + f" | {spread} | {per_seed} | {saved} | {equal} |")
+        print()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    main(sys.argv[1:])
