@@ -9,9 +9,10 @@ extension DataRaterCommand {
             abstract: "Train fresh LMs on curated and baseline data at equal compute.",
             discussion: """
             Every arm selects documents from the run's inner_train split and trains a fresh causal LM on the same \
-            number of tokens (same initialisation, same packing and shuffling procedure): datarater (the kept set), \
+            number of tokens (same initialisation; documents packed in one seeded order shared by every arm): datarater (the kept set), \
             unfiltered, random (the DataRater's keep fraction), perplexity-low|middle|high (the keep fraction by the \
-            perplexity of a reference LM trained on the outer split), c4 and gopher (the published rules). Loss is \
+            perplexity of a reference LM trained on the outer split; after `threshold --per-source`, random and perplexity keep the \
+            DataRater's count of every source), c4 and gopher (the published rules). Loss is \
             measured on the validation split, which nothing trains on, overall and per source. Writes RUN/eval/ \
             (report.json, report.md, curves.csv, loss-vs-flops-SCALE.svg); finished LMs are kept in RUN/eval/runs/ and a \
             rerun with the same settings skips them.
