@@ -117,6 +117,8 @@ import ShardIO
         var threshold = ThresholdStage.Options(discardFraction: 0.4)
         threshold.perSource = true
         try ThresholdStage.run(run, options: threshold, command: ["test"])
+        // The kept set on disk is still the old threshold's: eval refuses until `write` has run again.
+        #expect(throws: CurationError.self) { try EvalStage.run(run, options: Self.options(), command: ["test"]) }
         try WriteStage.run(run, options: .init(), command: ["test"])
         let (corpus, _) = try EvalCorpus.load(run, splits: SplitRule(), maxPrefix: 17, heuristics: false, progress: ProgressReporter(label: "t", quiet: true))
         func counts(_ indices: [Int]) -> [String: Int] { Dictionary(grouping: indices) { corpus.pool[$0].source }.mapValues(\.count) }

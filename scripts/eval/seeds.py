@@ -44,7 +44,13 @@ def pct(x):
 
 
 def main(paths):
-    reports = [json.load(open(p)) for p in paths]
+    reports = []
+    for path in paths:
+        try:
+            with open(path) as f:
+                reports.append(json.load(f))
+        except (OSError, json.JSONDecodeError) as error:
+            sys.exit(f"seeds.py: {path}: {error}; pass RUN/eval/report.json files written by `datarater eval`")
     seeds = [r["seed"] for r in reports]
     print(f"seeds {', '.join(map(str, seeds))} ({len(reports)} reports)\n")
     for name in dict.fromkeys(s["name"] for r in reports for s in r["scales"]):

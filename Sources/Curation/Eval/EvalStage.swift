@@ -58,6 +58,12 @@ public enum EvalStage {
         }
         let keepFraction = Double(corpus.pool.filter(\.kept).count) / Double(corpus.pool.count)
         // A per-source threshold fixed the mixture; the random and perplexity arms then keep the same mixture.
+        // The kept set is `write`'s, so the rule must be the one `write` read.
+        let thresholdSHA = FileIO.fileExists(run.thresholdPath) ? try Checksum.file(run.thresholdPath).sha256 : nil
+        guard thresholdSHA == manifest.stages[WriteStage.name]?.inputs.first(where: { $0.path == "threshold.json" })?.sha256 else {
+            throw CurationError(.shardMismatch, "\(run.thresholdPath) is not the threshold the kept set was written with",
+                                hint: "rerun `datarater write \(run.root)` after `datarater threshold`, then evaluate")
+        }
         let matchSources = try JSONFiles.read(Threshold.self, from: run.thresholdPath)?.perSource ?? false
         if matchSources {
             progress.log("the threshold was per source: random and perplexity arms keep as many documents of every source as the DataRater")

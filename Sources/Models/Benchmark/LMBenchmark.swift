@@ -73,13 +73,13 @@ public enum LMBenchmark {
             _ = try model.lossAndGradient(parameters: theta, batch: batch, gradient: &gradient)
             optimizerStep?(&theta, gradient)
         }
-        let start = now(), wallStart = wallNow()
+        let start = BenchClock.threadCPU(), wallStart = BenchClock.wall()
         for _ in 0..<steps {
             _ = try model.lossAndGradient(parameters: theta, batch: batch, gradient: &gradient)
             optimizerStep?(&theta, gradient)
         }
-        let perStep = (now() - start) / Double(max(steps, 1))
-        let wallPerStep = (wallNow() - wallStart) / Double(max(steps, 1))
+        let perStep = (BenchClock.threadCPU() - start) / Double(max(steps, 1))
+        let wallPerStep = (BenchClock.wall() - wallStart) / Double(max(steps, 1))
 
         // One gradient vs one HVP, each the best of three.
         var v = [Float](repeating: 0, count: theta.count)
@@ -88,12 +88,12 @@ public enum LMBenchmark {
         _ = try model.hessianVectorProduct(parameters: theta, direction: v, batch: batch, hvp: &hv, alignments: &align)
         var grad = Double.infinity, hvp = Double.infinity
         for _ in 0..<3 {
-            var t = now()
+            var t = BenchClock.threadCPU()
             _ = try model.lossAndGradient(parameters: theta, batch: batch, gradient: &gradient)
-            grad = min(grad, now() - t)
-            t = now()
+            grad = min(grad, BenchClock.threadCPU() - t)
+            t = BenchClock.threadCPU()
             _ = try model.hessianVectorProduct(parameters: theta, direction: v, batch: batch, hvp: &hv, alignments: &align)
-            hvp = min(hvp, now() - t)
+            hvp = min(hvp, BenchClock.threadCPU() - t)
         }
 
         let flops = matmulFLOPsPerStep(config: config, batchSize: B, queryBlock: model.attentionQueryBlock)
@@ -135,19 +135,16 @@ public enum LMBenchmark {
         once()
         var reps = 0
         var best = Double.infinity
-        let start = now()
-        while now() - start < seconds || reps < 3 {
-            let t = now()
+        let start = BenchClock.threadCPU()
+        while BenchClock.threadCPU() - start < seconds || reps < 3 {
+            let t = BenchClock.threadCPU()
             once()
-            best = min(best, now() - t)
+            best = min(best, BenchClock.threadCPU() - t)
             reps += 1
         }
         let flops = 2 * Double(m) * Double(n) * Double(k)
-        return (flops / best / 1e9, flops * Double(reps) / (now() - start) / 1e9)
+        return (flops / best / 1e9, flops * Double(reps) / (BenchClock.threadCPU() - start) / 1e9)
     }
-
-    static func now() -> Double { BenchClock.threadCPU() }
-    static func wallNow() -> Double { BenchClock.wall() }
 }
 
 /// The benchmarks' clocks, in seconds.
@@ -183,9 +180,9 @@ extension LMBenchmark {
         _ = try model.scores(parameters: theta, batch: batch)
         var fastest = Double.infinity, total = 0.0
         for _ in 0..<max(steps, 1) {
-            let start = now()
+            let start = BenchClock.threadCPU()
             _ = try model.scores(parameters: theta, batch: batch)
-            let seconds = now() - start
+            let seconds = BenchClock.threadCPU() - start
             fastest = min(fastest, seconds)
             total += seconds
         }
