@@ -6,15 +6,15 @@ import Models
 import ShardIO
 
 /// Issue 5, point 5: meta-trained for a few minutes on a generated corpus in which a quarter of the documents
-/// are corrupted, the DataRater scores corrupted documents lower, though nothing tells it which they are (it
-/// reads token ids; the corruption kind is in metadata only, read back here to measure).
+/// are corrupted (random characters, shuffled words, mojibake, repeated lines), the DataRater scores corrupted
+/// documents lower, though nothing tells it which they are (it reads token ids; the corruption kind is in
+/// metadata only, read back here to measure). Asserted as the issue puts it: AUROC ≥ 0.9 of clean over all four
+/// kinds pooled; each kind's AUROC is printed.
 ///
-/// What is asserted, and why not all four kinds: random characters, mojibake and shuffled words together reach
-/// an AUROC of 0.93–1.00 in every configuration measured (BENCHMARKS.md, "Does it learn?"). Repeated lines stay
-/// at chance (0.45–0.56) in all of them: an inner LM this small does not learn to copy within its lifetime, so
-/// a document that repeats one grammatical line trains it as a clean one would, and the meta-gradient has
-/// nothing to act on. Their AUROC is printed, not asserted, and the issue's pooled ≥ 0.9 over all four kinds
-/// stays open.
+/// Repeated lines are found through the language's line labels ("a)", "b)", …; `CorruptedCorpus.lineLabels`):
+/// repeating the first line repeats "a)" after every line break, which no clean document has. Without them (the
+/// language before 2026-12-04) they stay at chance, as an inner LM this small does not learn to copy
+/// (BENCHMARKS.md, "Repeated lines"). `BEHAVIOUR_CORPUS_SEED=N` generates the corpus from another seed (default 0).
 @Suite(.serialized) struct DataRaterBehaviourTests {
     /// The recipe of BENCHMARKS.md (`scripts/eval/generated-corpus-train.json`) with inner momentum lr 0.2,
     /// which found shuffled words on all three corpora tried.
@@ -36,7 +36,8 @@ import ShardIO
 
     @Test func scoresCorruptedDocumentsLowerWithoutBeingToldWhichTheyAre() throws {
         let dir = TemporaryDirectory()
-        var generator = CorruptedCorpus(seed: 0)
+        let corpusSeed = UInt64(ProcessInfo.processInfo.environment["BEHAVIOUR_CORPUS_SEED"] ?? "") ?? 0
+        var generator = CorruptedCorpus(seed: corpusSeed)
         try dir.write("input/generated.jsonl", CorruptedCorpus.jsonLines(generator.documents(4000, corruptFraction: 0.25)))
         var cleanGenerator = CorruptedCorpus(seed: 1)
         try dir.write("target-input/clean.jsonl",
@@ -71,9 +72,9 @@ import ShardIO
         for kind in CorruptedCorpus.kinds {
             report += String(format: " %@ %.3f", kind, areaUnderROC(positive: clean, negative: scores[kind] ?? []))
         }
-        let detectable = ["random_chars", "mojibake", "shuffled_words"].flatMap { scores[$0] ?? [] }
-        let auroc = areaUnderROC(positive: clean, negative: detectable)
-        print("behaviour: \(report); random chars, mojibake and shuffled words pooled \(String(format: "%.3f", auroc))")
-        #expect(auroc >= 0.9, "\(report)")
+        let pooled = areaUnderROC(positive: clean, negative: CorruptedCorpus.kinds.flatMap { scores[$0] ?? [] })
+        report += String(format: "; all four pooled %.3f (corpus seed %llu)", pooled, corpusSeed)
+        print("behaviour: \(report)")
+        #expect(pooled >= 0.9, "\(report)")
     }
 }

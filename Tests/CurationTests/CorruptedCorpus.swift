@@ -36,15 +36,23 @@ struct CorruptedCorpus {
         return "\(subject) \(choice(Self.verbs)) \(object)."
     }
 
+    /// Line labels: a clean document's lines are a lettered list, "a) …", "b) …", up to "p)" (16 lines at most).
+    /// The one structure of the language that spans lines, a stand-in for what real text has (numbered steps,
+    /// sections, a discourse that moves on): a document that repeats its first line repeats "a)" after every
+    /// line break, where a clean document never has it. Without such structure a repeated grammatical line trains an
+    /// LM that cannot copy exactly as a clean document does, and no meta-gradient through it can tell the two
+    /// apart (BENCHMARKS.md, "Repeated lines").
+    static let lineLabels = "abcdefghijklmnop".map { "\($0))" }
+
     mutating func clean() -> String {
         var lines: [String] = []
-        for _ in 0..<integer(6, 16) {
+        for label in Self.lineLabels.prefix(integer(6, 16)) {
             var sentences: [String] = []
             for _ in 0..<integer(1, 3) {
                 let s = sentence()
                 sentences.append(s.prefix(1).uppercased() + s.dropFirst())
             }
-            lines.append(sentences.joined(separator: " "))
+            lines.append(label + " " + sentences.joined(separator: " "))
         }
         return lines.joined(separator: "\n")
     }

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A generated corpus in a small, regular language, with a share of documents corrupted on purpose.
 
-  corrupted_corpus.py OUT.jsonl [--documents N] [--corrupt 0.25] [--seed S]
+  corrupted_corpus.py OUT.jsonl [--documents N] [--corrupt 0.25] [--seed S] [--unlabelled]
 
-Clean documents are sentences from a tiny grammar (so a small LM learns word order within its lifetime).
+Clean documents are lettered lists of sentences from a tiny grammar (so a small LM learns word order within its
+lifetime).
 Corrupted ones are clean documents transformed by one of: random characters, shuffled words, mojibake
 (UTF-8 read as Latin-1), repeated lines. The kind is written to metadata.corruption ("none" for clean), for
 measuring AUROC afterwards; the DataRater never sees it (it reads token ids only).
@@ -27,10 +28,20 @@ def sentence(rng):
     return f"{subject} {rng.choice(VERBS)} {obj}."
 
 
-def clean(rng):
+LINE_LABELS = [f"{letter})" for letter in "abcdefghijklmnop"]
+
+
+def clean(rng, labelled=True):
+    """6-16 lines of 1-3 sentences. With labelled (the default), the lines are a lettered list, "a) ...", "b) ...":
+    the language's one structure across lines, a stand-in for what real text has (numbered steps, sections, a
+    discourse that moves on). A document that repeats its first line repeats "a)" after every line break, where a
+    clean document never has it; without labels a repeated grammatical line trains an LM that cannot copy exactly
+    as a clean document does (BENCHMARKS.md, "Repeated lines"). --unlabelled gives the language measured before
+    2026-12-04."""
     lines = []
-    for _ in range(rng.randint(6, 16)):
-        lines.append(" ".join(sentence(rng).capitalize() for _ in range(rng.randint(1, 3))))
+    for i in range(rng.randint(6, 16)):
+        line = " ".join(sentence(rng).capitalize() for _ in range(rng.randint(1, 3)))
+        lines.append(f"{LINE_LABELS[i]} {line}" if labelled else line)
     return "\n".join(lines)
 
 
@@ -69,12 +80,14 @@ def main():
     parser.add_argument("--documents", type=int, default=4000)
     parser.add_argument("--corrupt", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--unlabelled", action="store_true",
+                        help="no line labels (the language of the measurements before 2026-12-04)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     kinds = ["random_chars", "shuffled_words", "mojibake", "repeated_lines"]
     with open(args.out, "w", encoding="utf-8") as out:
         for i in range(args.documents):
-            text = clean(rng)
+            text = clean(rng, labelled=not args.unlabelled)
             kind = "none"
             if rng.random() < args.corrupt:
                 kind = kinds[i % len(kinds)]
