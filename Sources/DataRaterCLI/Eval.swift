@@ -9,7 +9,8 @@ extension DataRaterCommand {
             abstract: "Train fresh LMs on curated and baseline data at equal compute.",
             discussion: """
             Every arm selects documents from the run's inner_train split and trains a fresh causal LM on the same \
-            number of tokens (same initialisation; documents packed in one seeded order shared by every arm): datarater (the kept set), \
+            number of tokens (same initialisation; documents packed in one seeded order shared by every arm and stratified by source, \
+            so every prefix of a stream holds each source in its selection's share): datarater (the kept set), \
             unfiltered, random (the DataRater's keep fraction), perplexity-low|middle|high (the keep fraction by the \
             perplexity of a reference LM trained on the outer split; after `threshold --per-source`, random and perplexity keep the \
             DataRater's count of every source), c4 and gopher (the published rules). Loss is \
@@ -40,6 +41,12 @@ extension DataRaterCommand {
         @Option(name: .customLong("base-lr"), help: "Peak learning rate of the base LMs.")
         var baseLearningRate: Double = EvalScale.base().learningRate
 
+        @Option(name: .customLong("small-batch"), help: "Rows per step of the small LMs (and of the reference LM).")
+        var smallBatch: Int = EvalScale.small().batchSize
+
+        @Option(name: .customLong("base-batch"), help: "Rows per step of the base LMs.")
+        var baseBatch: Int = EvalScale.base().batchSize
+
         @Option(name: .customLong("reference-tokens"), help: "Training tokens of the reference LM (small shape, outer split).")
         var referenceTokens: Int = 1_000_000
 
@@ -64,6 +71,7 @@ extension DataRaterCommand {
             }
             guard workers >= 1, evals >= 1, evalTokens >= 1 else { throw ValidationError("--workers, --evals and --eval-tokens must be at least 1") }
             guard smallTokens >= 1, baseTokens >= 1, referenceTokens >= 1 else { throw ValidationError("token budgets must be positive") }
+            guard smallBatch >= 1, baseBatch >= 1 else { throw ValidationError("--small-batch and --base-batch must be at least 1") }
             guard smallLearningRate > 0, baseLearningRate > 0, smallLearningRate.isFinite, baseLearningRate.isFinite else {
                 throw ValidationError("--small-lr and --base-lr must be positive")
             }
@@ -74,11 +82,13 @@ extension DataRaterCommand {
             options.scales = scales.split(separator: ",").map { name in
                 var scale = name == "small" ? EvalScale.small(tokens: smallTokens) : EvalScale.base(tokens: baseTokens)
                 scale.learningRate = name == "small" ? smallLearningRate : baseLearningRate
+                scale.batchSize = name == "small" ? smallBatch : baseBatch
                 return scale
             }
             options.arms = arms.split(separator: ",").compactMap { EvalArm(rawValue: String($0)) }
             options.reference = .small(tokens: referenceTokens)
             options.reference.learningRate = smallLearningRate
+            options.reference.batchSize = smallBatch
             options.evals = evals
             options.evalTokens = evalTokens
             options.seed = seed

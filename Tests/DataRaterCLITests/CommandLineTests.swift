@@ -47,6 +47,10 @@ import Testing
         let command = try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--scales", "small", "--arms", "datarater,unfiltered,perplexity-middle"])
         let eval = try #require(command as? DataRaterCommand.Eval)
         #expect(eval.scales == "small" && eval.workers == 2)
+        #expect(eval.smallBatch == 16 && eval.baseBatch == 8)
+        let batches = try #require(try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--small-batch", "4", "--base-batch", "2"]) as? DataRaterCommand.Eval)
+        #expect(batches.smallBatch == 4 && batches.baseBatch == 2)
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--small-batch", "0"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--arms", "datarater,bogus"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--scales", "huge"]) }

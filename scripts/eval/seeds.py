@@ -9,6 +9,8 @@ seed-mean curves (losses averaged point by point; every seed of an arm has the s
 so the mean curve is well defined). The accounting is the report's own: tokens to reach the target by linear
 interpolation of (tokens, loss), plus the arm's selection FLOPs pro rata (`ArmReport.selectionFlops(atTokens:)`).
 Arms missing from some seed are shown for the seeds that have them; the mean columns need every seed.
+Then, per scale, every arm's final loss minus the unfiltered arm's and minus the random arm's in the same seed
+(paired differences, which share the seed's initialisation, data order and validation rows), per seed and mean ± sd.
 """
 import json
 import statistics
@@ -87,6 +89,21 @@ def main(paths):
                 equal = f"{unfiltered[-1][2]:.4f}"
             print(f"| {arm} | " + " | ".join(cells) + f" | {spread} | {per_seed} | {saved} | {equal} |")
         print()
+        # Paired by seed: every arm of a seed shares its initialisation, data order and validation rows, so the
+        # difference of two arms' final losses within a seed carries far less noise than either loss.
+        for base in ("unfiltered", "random"):
+            if base not in arms:
+                continue
+            print(f"| final loss − {base}'s, same seed | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd |")
+            print("|---|" + "---:|" * len(seeds) + "---:|")
+            for arm in arms:
+                if arm == base:
+                    continue
+                diffs = [a["final_loss"] - b["final_loss"] if a and b else None for a, b in zip(found[arm], found[base])]
+                present = [x for x in diffs if x is not None]
+                spread = f"{statistics.fmean(present):+.4f} ± {statistics.stdev(present):.4f}" if len(present) > 1 else "—"
+                print(f"| {arm} | " + " | ".join(f"{x:+.4f}" if x is not None else "—" for x in diffs) + f" | {spread} |")
+            print()
 
 
 if __name__ == "__main__":

@@ -374,7 +374,8 @@ public enum EvalStage {
         let c = scale.config(vocabularySize: corpus.vocabularySize)
         let perStep = EvalFLOPs.lmTrainingPerToken(c) * Double(scale.tokensPerStep)
         let perEval = EvalFLOPs.lmForwardPerToken(c, context: c.contextLength) * Double(evalSet.tokens)
-        var stream = PackedStream(tokens: corpus.tokens, documents: selected.map { corpus.pool[$0].range }, seed: options.seed &+ 1)
+        var stream = PackedStream(tokens: corpus.tokens, documents: selected.map { corpus.pool[$0].range },
+                                  strata: selected.map { corpus.pool[$0].source }, seed: options.seed &+ 1)
         let evalSteps = Set(LMTraining.evaluationSteps(steps: scale.steps, evals: options.evals))
         let (curve, _, _) = try LMTraining.train(
             scale: scale, vocabularySize: corpus.vocabularySize, stream: &stream, evalSet: evalSet, evals: options.evals, seed: options.seed
