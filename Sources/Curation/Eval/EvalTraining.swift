@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Models
 import Tensor
 
@@ -124,11 +125,7 @@ struct PackedStream {
     }
 
     /// FNV-1a of the label: the same source gets the same key in every arm.
-    static func stratumKey(_ label: String) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in label.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
+    static func stratumKey(_ label: String) -> UInt64 { StableID.fnv1a(label.utf8) }
 
     /// Sorts by SplitMix64 of (seed, epoch, the document's first token offset); ties (none for distinct offsets)
     /// by index. With strata, that hash orders each stratum, and the strata are interleaved by (rank + phase) / size.
