@@ -129,7 +129,14 @@ public final class MetaTrainer: @unchecked Sendable {
         return c.metaMinLearningRate + 0.5 * (c.metaLearningRate - c.metaMinLearningRate) * (1 + cos(Double.pi * min(1, progress)))
     }
 
-    /// One meta-step over the whole population.
+    /// The loss above which an inner model has diverged: three times a uniform prediction's `ln V`. A fresh LM starts
+    /// at about `ln V` and a healthy one only goes down; a meta-gradient through an inner loop that blew up is
+    /// meaningless, so `step()` stops there instead of averaging it into the DataRater.
+    public static func divergenceLimit(vocabularySize: Int) -> Double { 3 * log(Double(max(2, vocabularySize))) }
+
+    /// One meta-step over the whole population. Throws `ModelError.diverged` if an inner model's loss is non-finite
+    /// or above `divergenceLimit`; the trainer is then unusable (its DataRater and step count are those of the last
+    /// complete step, some inner models are not), so a caller stops and writes no checkpoint.
     public func step() throws -> MetaStepReport {
         let config = self.config
         let step = state.step
@@ -160,6 +167,11 @@ public final class MetaTrainer: @unchecked Sendable {
                                                              batches: MetaStepBatches(inner: inner, outer: outer),
                                                              etaGradient: &gradient, metaGradient: useful)
                     slot.age += config.unrollSteps
+                    let limit = Self.divergenceLimit(vocabularySize: config.lm.vocabSize)
+                    if let bad = (result.innerLosses + [result.outerLoss]).first(where: { !$0.isFinite || Double($0) > limit }) {
+                        let lnV = log(Double(config.lm.vocabSize))
+                        throw ModelError(.diverged, "inner model \(i) diverged at meta-step \(step + 1): a loss of \(bad), above 3·ln V = \(Float(limit)) (a fresh LM starts near ln V = \(Float(lnV))), with inner_optimizer \(config.innerOptimizer.kind.rawValue) at learning rate \(config.innerOptimizer.learningRate)")
+                    }
                     let finite = result.outerLoss.isFinite && gradient.allSatisfy(\.isFinite)
                     lock.locked {
                         trainer.state.slots[i] = slot

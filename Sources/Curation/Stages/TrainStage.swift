@@ -124,7 +124,13 @@ public enum TrainStage {
         let first = trainer.state.step
         let clock = ProgressReporter(label: name, interval: 0)
         while trainer.state.step < config.steps {
-            let report = try trainer.step()
+            let report: MetaStepReport
+            do {
+                report = try trainer.step()
+            } catch let error as ModelError where error.code == .diverged {
+                throw CurationError(.stageFailed, "\(run.root): meta-training stopped: \(error.message)",
+                                    hint: "lower inner_optimizer.learning_rate in a configuration file (`datarater train --print-config` prints the defaults) and start again with --config (a changed configuration starts afresh; \(statePath(run)) holds no step past the divergence)")
+            }
             log.append(report)
             let done = trainer.state.step - first, remaining = config.steps - trainer.state.step
             let rate = Double(done) / max(clock.elapsed, 1e-9)
