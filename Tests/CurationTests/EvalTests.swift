@@ -208,6 +208,31 @@ import ShardIO
         #expect(documentOrder(many, seed: 6) != fullOrder, "the seed changes the order")
     }
 
+    @Test func shuffledRowsTrainOnTheStreamsFirstRowsInASeededOrder() {
+        let tokens = (0..<200).map { Int32($0) }
+        let documents = (0..<20).map { 10 * $0 ..< 10 * $0 + 10 }
+        func rows(_ values: [Int32]) -> [[Int32]] { stride(from: 0, to: values.count, by: 9).map { Array(values[$0..<($0 + 9)]) } }
+        var reference = PackedStream(tokens: tokens, documents: documents, seed: 4)
+        var sequential: [Int32] = []
+        for _ in 0..<12 { reference.appendRow(length: 9, to: &sequential) }
+        func shuffled(seed: UInt64, split: Int) -> (rows: [[Int32]], epochs: Double) {
+            var stream = PackedStream(tokens: tokens, documents: documents, seed: 4)
+            let order = ShuffledRows(stream: &stream, rows: 12, rowLength: 9, seed: seed)
+            var batch: [Int32] = []
+            order.append(first: 0, count: split, to: &batch)
+            order.append(first: split, count: 12 - split, to: &batch)
+            return (rows(batch), stream.epochs)
+        }
+        let a = shuffled(seed: 7, split: 4)
+        // The very rows the stream yields one after another (97 tokens, each target once), in another order.
+        #expect(Set(a.rows) == Set(rows(sequential)) && a.rows.count == 12)
+        #expect(a.rows != rows(sequential), "shuffled")
+        #expect(a.epochs == reference.epochs)
+        // Deterministic for a seed, however the batches are cut; another seed visits them in another order.
+        #expect(shuffled(seed: 7, split: 6).rows == a.rows)
+        #expect(shuffled(seed: 8, split: 4).rows != a.rows)
+    }
+
     @Test func stratifiedStreamKeepsEverySourcesShareInEveryPrefix() {
         // 60 one-token documents of source "a", 30 of "b", 10 of "c": every prefix of the stream holds each source
         // in its share of the set, to within about a document (≤ 1.2 over 2,000 random phases in a simulation; a
