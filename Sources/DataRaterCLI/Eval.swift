@@ -9,9 +9,8 @@ extension DataRaterCommand {
             abstract: "Train fresh LMs on curated and baseline data at equal compute.",
             discussion: """
             Every arm selects documents from the run's inner_train split and trains a fresh causal LM on the same \
-            number of tokens (same initialisation; documents packed in one seeded order shared by every arm and stratified by source, \
-            so every prefix of a stream holds each source in its selection's share; the rows of that prefix are visited in a \
-            seeded random order, the same for every arm): datarater (the kept set), \
+            number of tokens (same initialisation; documents packed back to back in one seeded order shared by every arm and \
+            cut into rows; each LM trains on rows drawn at random from a whole epoch of its selection): datarater (the kept set), \
             unfiltered, random (the DataRater's keep fraction), perplexity-low|middle|high (the keep fraction by the \
             perplexity of a reference LM trained on the outer split; after `threshold --per-source`, random and perplexity keep the \
             DataRater's count of every source), c4 and gopher (the published rules). Loss is \

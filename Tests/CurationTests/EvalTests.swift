@@ -208,29 +208,35 @@ import ShardIO
         #expect(documentOrder(many, seed: 6) != fullOrder, "the seed changes the order")
     }
 
-    @Test func shuffledRowsTrainOnTheStreamsFirstRowsInASeededOrder() {
+    @Test func shuffledRowsDrawTheirRowsFromAWholeEpoch() {
         let tokens = (0..<200).map { Int32($0) }
         let documents = (0..<20).map { 10 * $0 ..< 10 * $0 + 10 }
         func rows(_ values: [Int32]) -> [[Int32]] { stride(from: 0, to: values.count, by: 9).map { Array(values[$0..<($0 + 9)]) } }
-        var reference = PackedStream(tokens: tokens, documents: documents, seed: 4)
-        var sequential: [Int32] = []
-        for _ in 0..<12 { reference.appendRow(length: 9, to: &sequential) }
-        func shuffled(seed: UInt64, split: Int) -> (rows: [[Int32]], epochs: Double) {
+        // The rows the stream yields one after another: 24 rows of 8 targets are one epoch of 200 tokens.
+        func sequential(_ count: Int) -> [[Int32]] {
             var stream = PackedStream(tokens: tokens, documents: documents, seed: 4)
-            let order = ShuffledRows(stream: &stream, rows: 12, rowLength: 9, seed: seed)
+            var values: [Int32] = []
+            for _ in 0..<count { stream.appendRow(length: 9, to: &values) }
+            return rows(values)
+        }
+        func drawn(_ count: Int, seed: UInt64, split: Int) -> [[Int32]] {
+            var stream = PackedStream(tokens: tokens, documents: documents, seed: 4)
+            let order = ShuffledRows(stream: &stream, rows: count, rowLength: 9, seed: seed)
             var batch: [Int32] = []
             order.append(first: 0, count: split, to: &batch)
-            order.append(first: split, count: 12 - split, to: &batch)
-            return (rows(batch), stream.epochs)
+            order.append(first: split, count: count - split, to: &batch)
+            return rows(batch)
         }
-        let a = shuffled(seed: 7, split: 4)
-        // The very rows the stream yields one after another (97 tokens, each target once), in another order.
-        #expect(Set(a.rows) == Set(rows(sequential)) && a.rows.count == 12)
-        #expect(a.rows != rows(sequential), "shuffled")
-        #expect(a.epochs == reference.epochs)
-        // Deterministic for a seed, however the batches are cut; another seed visits them in another order.
-        #expect(shuffled(seed: 7, split: 6).rows == a.rows)
-        #expect(shuffled(seed: 8, split: 4).rows != a.rows)
+        let a = drawn(12, seed: 7, split: 4)
+        // Half an epoch's worth: 12 distinct rows of the epoch, from all over it, not its first 12.
+        #expect(Set(a).count == 12 && Set(a).isSubset(of: Set(sequential(24))))
+        #expect(Set(a) != Set(sequential(12)))
+        // More rows than an epoch holds: the stream runs on into the next epoch and every row is used once.
+        func sorted(_ rows: [[Int32]]) -> [[Int32]] { rows.sorted { $0.lexicographicallyPrecedes($1) } }
+        #expect(sorted(drawn(30, seed: 7, split: 10)) == sorted(sequential(30)))
+        // Deterministic for a seed, however the batches are cut; another seed draws other rows or another order.
+        #expect(drawn(12, seed: 7, split: 6) == a)
+        #expect(drawn(12, seed: 8, split: 4) != a)
     }
 
     @Test func stratifiedStreamKeepsEverySourcesShareInEveryPrefix() {

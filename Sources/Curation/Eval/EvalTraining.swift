@@ -80,7 +80,7 @@ public enum EvalFLOPs {
 
 /// A token source that cycles through a set of documents in a seeded random order, reshuffled every epoch, and
 /// packs them back to back into rows: row k is stream positions `k·T ..< k·T + T + 1`, so every streamed token
-/// after the first is a target exactly once. (Training visits the rows of its first tokens in a shuffled order: `ShuffledRows`.)
+/// after the first is a target exactly once. (Training draws its rows from a whole epoch: `ShuffledRows`.)
 ///
 /// The order is common to every arm (common random numbers): a document's place is a hash of the seed, the epoch
 /// and the document's position in the shared token array, so two selections from the same pool stream their
@@ -96,7 +96,7 @@ public enum EvalFLOPs {
 /// stratified order takes that noise out of every arm's curve without favouring any arm.
 struct PackedStream {
     /// Part of every finished LM's settings hash: LMs trained under another ordering rule are retrained.
-    static let orderVersion = "source-stratified-shuffled-rows-v4"
+    static let orderVersion = "rows-drawn-from-the-epoch-v5"
 
     let tokens: [Int32]
     let documents: [Range<Int>]
@@ -196,40 +196,39 @@ struct PackedStream {
     var epochs: Double { Double(drawn) / Double(totalTokens) }
 }
 
-/// The rows of a training run: the first `rows · T + 1` tokens of a `PackedStream` cut into `rows` rows (row r is
-/// positions `r·T ..< r·T + T + 1`, so every token after the first is a target exactly once), visited in a seeded
-/// random order, `batch` rows a step.
+/// The rows of a training run: `rows` rows drawn without replacement, in a seeded random order, from all the rows of
+/// one epoch of a `PackedStream` (of as many epochs as `rows` needs when the selection is smaller than the budget).
+/// The epoch is cut into rows of `rowLength` tokens (row r is positions `r·T ..< r·T + T + 1`), so every token an LM
+/// trains on is a target once, and a step's `batch` rows come from documents all over the selection.
 ///
-/// The LM trains on exactly the tokens it would read off the stream row after row, so it keeps the stream's
-/// common random numbers and its stratification; only the order it visits them in changes, and that order is the
-/// same permutation of row positions in every arm of a seed. Reading the batches off the stream instead put
-/// consecutive rows, one or two documents, into every step, and cutting the stream into one segment per batch row
-/// still fed every row of a batch the next piece of the same document for ten steps running. Measured on the dev
-/// corpus (*small*, unfiltered, seed 0): 6.007 read off the stream, 5.47 by segments with a spread of 0.3 nats
-/// between arms of one seed; a PyTorch replica of the LM with independent random rows reached 5.59 where its
-/// stream-read twin reached 6.04.
+/// Why (measured on the dev corpus, *small*, 1.2 M tokens, a tenth of an epoch; EVAL.md): until 2026-12-07 each batch
+/// was read off the stream, 16 consecutive rows, one or two documents a step, and the LM ended 0.3–0.45 nats worse at
+/// equal tokens (6.007 against 5.45–5.68 here; a PyTorch replica of the LM, `scripts/eval/torch_replica.py`, showed the
+/// same gap). What it does not fix: at this budget the final loss of one LM still moves by about 0.1 nats with which
+/// rows it draws (two arms of one seed, or the same rows in another order), so arms are compared over seeds.
 struct ShuffledRows {
     let rows: Int
     let rowLength: Int
     private let tokens: [Int32]
     private let order: [Int]
 
-    /// Reads `rows · (rowLength − 1) + 1` tokens off `stream`; `seed` draws the visiting order.
+    /// Reads one epoch of `stream` (or `rows · (rowLength − 1) + 1` tokens if that is more) and draws `rows` of its
+    /// rows with `seed`.
     init(stream: inout PackedStream, rows: Int, rowLength: Int, seed: UInt64) {
         precondition(rows >= 1 && rowLength >= 2, "rows need at least one row of ≥ 2 tokens")
         self.rows = rows
         self.rowLength = rowLength
         var tokens: [Int32] = []
-        stream.append(rows * (rowLength - 1) + 1, to: &tokens)
+        stream.append(max(rows * (rowLength - 1) + 1, stream.totalTokens), to: &tokens)
         self.tokens = tokens
-        // Fisher–Yates with SplitMix64: the same permutation of row positions for every arm of a seed.
-        var order = Array(0..<rows)
+        // Fisher–Yates with SplitMix64 over every row of what was read; the first `rows` are the run's.
+        var order = Array(0..<((tokens.count - 1) / (rowLength - 1)))
         var rng = SplitMix64(seed: seed ^ 0x0123_4567_89AB_CDEF)
-        for i in stride(from: rows - 1, to: 0, by: -1) {
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
             let j = Int(rng.next() % UInt64(i + 1))
             order.swapAt(i, j)
         }
-        self.order = order
+        self.order = Array(order.prefix(rows))
     }
 
     /// Appends rows `first ..< first + count` of the visiting order.
@@ -305,8 +304,8 @@ struct LMTraining {
         Array(Set([0] + (1...max(1, evals)).map { Int((Double($0) * Double(steps) / Double(max(1, evals))).rounded()) })).sorted()
     }
 
-    /// Trains `scale` from the initialisation drawn from `seed` on the first `steps · batch · T + 1` tokens of
-    /// `stream`, in the order of `ShuffledRows`; returns the curve and the final parameters.
+    /// Trains `scale` from the initialisation drawn from `seed` on `steps · batch` rows drawn from an epoch of
+    /// `stream` by `ShuffledRows`; returns the curve and the final parameters.
     /// `onStep(step, steps, trainLoss)` is called after every step.
     static func train(
         scale: EvalScale, vocabularySize: Int, stream: inout PackedStream, evalSet: EvalSet?, evals: Int, seed: UInt64,
