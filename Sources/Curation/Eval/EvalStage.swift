@@ -340,12 +340,13 @@ public enum EvalStage {
             meter.advance(forward * Double(rows.map { $0.count - 1 }.reduce(0, +)), "reference LM scoring \(end)/\(corpus.pool.count) pool documents")
             start = end
         }
-        let result = ReferenceRun(configHash: hash, trainedTokens: scale.trainedTokens, epochs: Double(scale.trainedTokens) / Double(stream.totalTokens),
+        let epochs = Double(scale.trainedTokens) / Double(stream.totalTokens)
+        let result = ReferenceRun(configHash: hash, trainedTokens: scale.trainedTokens, epochs: epochs,
                                   trainingFlops: perStep * Double(scale.steps), scoringFlops: forward * Double(scored),
                                   validationLoss: validation, losses: losses, seconds: clock.elapsed)
         try JSONFiles.write(result, to: path)
         meter.jobDone(0, String(format: "reference LM (outer split, %d tokens, %.2f epochs): validation loss %.4f, %.0f s", scale.trainedTokens,
-                                Double(scale.trainedTokens) / Double(stream.totalTokens), validation, clock.elapsed))
+                                epochs, validation, clock.elapsed))
         return result
     }
 
@@ -382,11 +383,12 @@ public enum EvalStage {
         ) { step, steps, loss in
             meter.advance(perStep + (evalSteps.contains(step) ? perEval : 0), String(format: "%@ step %d/%d loss %.3f", label, step, steps, loss))
         }
+        let epochs = Double(scale.trainedTokens) / Double(stream.totalTokens)
         let result = ArmRun(configHash: hash, scale: scale.name, arm: arm, documents: selected.count, availableTokens: stream.totalTokens,
-                            trainedTokens: scale.trainedTokens, epochs: Double(scale.trainedTokens) / Double(stream.totalTokens), curve: curve, seconds: clock.elapsed)
+                            trainedTokens: scale.trainedTokens, epochs: epochs, curve: curve, seconds: clock.elapsed)
         try JSONFiles.write(result, to: path)
         meter.jobDone(perEval, String(format: "%@: %d documents, %.2f epochs, validation loss %.4f, %.0f s", label, selected.count,
-                                      Double(scale.trainedTokens) / Double(stream.totalTokens), curve.last?.loss ?? .nan, clock.elapsed))
+                                      epochs, curve.last?.loss ?? .nan, clock.elapsed))
         return (result, false)
     }
 }

@@ -202,9 +202,9 @@ struct PackedStream {
 /// trains on is a target once, and a step's `batch` rows come from documents all over the selection.
 ///
 /// Why (measured on the dev corpus, *small*, 1.2 M tokens, a tenth of an epoch; EVAL.md): until 2026-12-07 each batch
-/// was read off the stream, 16 consecutive rows, one or two documents a step, and the LM ended 0.3–0.45 nats worse at
-/// equal tokens (6.007 against 5.45–5.68 here; a PyTorch replica of the LM, `scripts/eval/torch_replica.py`, showed the
-/// same gap). What it does not fix: at this budget the final loss of one LM still moves by about 0.1 nats with which
+/// was read off the stream, 16 consecutive rows, one or two documents a step, and the LM ended about half a nat worse
+/// at equal tokens (unfiltered, seeds 0–2: 6.007, 6.124, 6.065 against 5.449, 5.681, 5.534 here; a PyTorch replica
+/// of the LM, `scripts/eval/torch_replica.py`, showed the same gap). What it does not fix: at this budget the final loss of one LM still moves by about 0.1 nats with which
 /// rows it draws (two arms of one seed, or the same rows in another order), so arms are compared over seeds.
 struct ShuffledRows {
     let rows: Int
