@@ -9,8 +9,6 @@ public struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
         case sequenceTooLong
         /// A token id is outside `0..<vocab_size`.
         case tokenOutOfRange
-        /// Training blew up: a loss became non-finite or far above a fresh model's.
-        case diverged
     }
 
     public var code: Code

@@ -124,12 +124,10 @@ public enum TrainStage {
         let first = trainer.state.step
         let clock = ProgressReporter(label: name, interval: 0)
         while trainer.state.step < config.steps {
-            let report: MetaStepReport
-            do {
-                report = try trainer.step()
-            } catch let error as ModelError where error.code == .diverged {
-                throw CurationError(.stageFailed, "\(run.root): meta-training stopped: \(error.message)",
-                                    hint: "lower inner_optimizer.learning_rate in a configuration file (`datarater train --print-config` prints the defaults) and start again with --config (a changed configuration starts afresh; \(statePath(run)) holds no step past the divergence)")
+            let report = try trainer.step()
+            for (slot, loss) in report.blownUp {
+                progress.log(String(format: "warning: inner model %d blew up at meta-step %d (loss %g, above 10·ln V = %.1f); if this repeats, lower inner_optimizer.learning_rate (now %g) in a --config file",
+                                    slot, trainer.state.step, loss, MetaTrainer.divergenceLimit(vocabularySize: config.lm.vocabSize), config.innerOptimizer.learningRate))
             }
             log.append(report)
             let done = trainer.state.step - first, remaining = config.steps - trainer.state.step
