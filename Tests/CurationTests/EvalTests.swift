@@ -147,6 +147,21 @@ import ShardIO
         #expect(try String(contentsOfFile: EvalStage.directory(run) + "/report.md", encoding: .utf8).contains("threshold was per source"))
     }
 
+    @Test func perplexityArmsWorkWhenNoScaleSharesTheReferencesContext() throws {
+        // `eval --scales base --arms perplexity-low`: the reference LM (context 16 here) is validated on rows of its
+        // own context, not on the scale's longer rows (it used to fail with "sequenceTooLong").
+        let dir = TemporaryDirectory()
+        let run = try Self.writtenRun(dir)
+        var options = Self.options()
+        options.scales = [EvalScale(name: "wide", dModel: 16, nLayers: 1, nHeads: 2, contextLength: 24, batchSize: 4, tokens: 20 * 96,
+                                    learningRate: 3e-3)]
+        options.arms = [.unfiltered, .perplexityLow]
+        let report = try EvalStage.run(run, options: options, command: ["test"])
+        let reference = try #require(report.reference)
+        #expect(reference.validationLoss.isFinite && reference.validationLoss > 0)
+        #expect(report.scales[0].arms.map(\.arm) == [.unfiltered, .perplexityLow])
+    }
+
     @Test func rerunsReuseFinishedLMsAndResultsAreDeterministic() throws {
         let dir = TemporaryDirectory()
         let run = try Self.writtenRun(dir)

@@ -237,6 +237,11 @@ public enum EvalStage {
         let V = corpus.vocabularySize
         let evalSets = options.scales.map { corpus.evalSet(context: $0.contextLength, tokenBudget: options.evalTokens, minRowsPerSource: options.minRowsPerSource) }
         let needsReference = options.arms.contains(where: \.usesReference)
+        // The reference LM is validated on rows of its own context, whichever scales are evaluated.
+        let referenceSet = needsReference
+            ? options.scales.firstIndex { $0.contextLength == options.reference.contextLength }.map { evalSets[$0] }
+                ?? corpus.evalSet(context: options.reference.contextLength, tokenBudget: options.evalTokens, minRowsPerSource: options.minRowsPerSource)
+            : nil
         // Heaviest first so two workers finish together; arms that wait for the reference LM last.
         var jobs: [Job] = needsReference ? [.reference] : []
         let order = options.scales.indices.sorted { EvalFLOPs.lmTrainingPerToken(options.scales[$0].config(vocabularySize: V)) * Double(options.scales[$0].trainedTokens)
@@ -267,7 +272,7 @@ public enum EvalStage {
                     switch job {
                     case .reference:
                         board.setReference(.success(try referenceJob(run, options: options, corpus: corpus, tokenHash: tokenHash,
-                                                                     evalSet: evalSets.first!, meter: meter, work: workOf[job]!)))
+                                                                     evalSet: referenceSet!, meter: meter, work: workOf[job]!)))
                     case let .arm(s, arm):
                         let losses = arm.usesReference ? try board.waitForReference().losses : nil
                         let (result, reused) = try armJob(run, options: options, scale: options.scales[s], arm: arm, corpus: corpus,
