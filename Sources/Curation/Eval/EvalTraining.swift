@@ -93,7 +93,9 @@ public enum EvalFLOPs {
 /// source in the share the selection holds it, to within a document, instead of a random draw of it. An LM
 /// that sees a tenth of an epoch would otherwise see, say, 20 ± 4 documents of a source of 200, and on a
 /// multilingual corpus that count alone moves the validation loss of the source's language by a nat; the
-/// stratified order takes that noise out of every arm's curve without favouring any arm.
+/// stratified order takes that noise out of every arm's curve without favouring any arm. Since `ShuffledRows` draws an
+/// LM's rows from a whole epoch, the stratification only matters where training reads the stream in order (the
+/// rows beyond the first epoch of a selection smaller than the budget); removing it would change every order.
 struct PackedStream {
     /// Part of every finished LM's settings hash: LMs trained under another ordering rule are retrained.
     static let orderVersion = "rows-drawn-from-the-epoch-v5"
