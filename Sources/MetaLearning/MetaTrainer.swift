@@ -39,7 +39,8 @@ public struct MetaStepReport: Sendable {
     public var metaGradientNorm: Double
     public var learningRate: Double
     public var contributingSlots: Int
-    /// Inner models whose loss this step was non-finite or above `MetaTrainer.divergenceLimit`, with that loss.
+    /// Inner models whose loss this step was non-finite or above `MetaTrainer.divergenceLimit`, with that loss. They
+    /// did not contribute to this step's update (`contributingSlots` excludes them) and start a new life next step.
     public var blownUp: [(slot: Int, loss: Double)] = []
 }
 
@@ -132,10 +133,8 @@ public final class MetaTrainer: @unchecked Sendable {
     }
 
     /// The loss above which an inner model has blown up: ten times a uniform prediction's `ln V` (a fresh LM starts at
-    /// about `ln V`). `step()` reports such models (`MetaStepReport.blownUp`) and changes nothing else: in the behaviour
-    /// test's configuration (inner rate 0.2) one inner model is above the limit at 277 of 900 meta-steps (up to 1.4e9)
-    /// and the DataRater still passes, so a blow-up is a warning for the user, not a reason to stop; one that repeats
-    /// says to lower the inner rate.
+    /// about `ln V`). `step()` leaves such a model's meta-gradient out of the update, re-initialises it, and reports it
+    /// (`MetaStepReport.blownUp`); the stage warns. Blow-ups that repeat say to lower the inner rate.
     public static func divergenceLimit(vocabularySize: Int) -> Double { 10 * log(Double(max(2, vocabularySize))) }
 
     /// One meta-step over the whole population.
@@ -149,6 +148,7 @@ public final class MetaTrainer: @unchecked Sendable {
         let box = UnsafeSendableBox(self)
         let lock = NSLockLike()
         let perThread = (config.population + config.threads - 1) / config.threads
+        let limit = Self.divergenceLimit(vocabularySize: config.lm.vocabSize)
         DispatchQueue.concurrentPerform(iterations: min(config.threads, config.population)) { worker in
             let trainer = box.value
             for i in (worker * perThread)..<min(config.population, (worker + 1) * perThread) {
@@ -170,11 +170,18 @@ public final class MetaTrainer: @unchecked Sendable {
                                                              etaGradient: &gradient, metaGradient: useful)
                     slot.age += config.unrollSteps
                     let finite = result.outerLoss.isFinite && gradient.allSatisfy(\.isFinite)
+                    // Divergence guard: a blown-up inner model's meta-gradient is that of a trajectory no LM should
+                    // follow, so it is left out of this step, and the model starts a new life from a fresh
+                    // initialisation next step (seeded by step and slot, so resuming stays exact).
+                    let diverged = Self.worstLoss(result) > limit
+                    if diverged {
+                        Self.reinitialize(&slot, lm: trainer.engines[i].lm, config: config, seed: Self.mix(config.seed, UInt64(step), UInt64(i) | 2 << 32))
+                    }
                     lock.locked {
                         trainer.state.slots[i] = slot
                         trainer.slotGradients[i] = gradient
                         trainer.results[i] = result
-                        trainer.contributes[i] = useful && finite
+                        trainer.contributes[i] = useful && finite && !diverged
                     }
                 } catch {
                     lock.locked { trainer.failure = error }
@@ -214,12 +221,10 @@ public final class MetaTrainer: @unchecked Sendable {
         }
         state.step += 1
 
-        let limit = Self.divergenceLimit(vocabularySize: config.lm.vocabSize)
         let blownUp = results.enumerated().compactMap { i, result -> (slot: Int, loss: Double)? in
             guard let result else { return nil }
-            let losses = (result.innerLosses + [result.outerLoss]).map(Double.init)
-            let worst = losses.first(where: { !$0.isFinite }) ?? losses.max() ?? 0
-            return !worst.isFinite || worst > limit ? (i, worst) : nil
+            let worst = Self.worstLoss(result)
+            return worst > limit ? (i, worst) : nil
         }
         let finished = results.compactMap { $0 }
         let outer = finished.map { Double($0.outerLoss) }.reduce(0, +) / Double(max(1, finished.count))
@@ -232,6 +237,12 @@ public final class MetaTrainer: @unchecked Sendable {
             scoreSpread: spreads.reduce(0, +) / Double(max(1, spreads.count)),
             metaGradientNorm: norms / Double(max(1, contributing)), learningRate: lr, contributingSlots: contributing,
             blownUp: blownUp)
+    }
+
+    /// The worst of a slot's inner and outer losses this step; +∞ if any is not finite.
+    static func worstLoss(_ result: MetaStepResult<Float>) -> Double {
+        let losses = (result.innerLosses + [result.outerLoss]).map(Double.init)
+        return losses.contains(where: { !$0.isFinite }) ? .infinity : losses.max() ?? 0
     }
 
     static func standardDeviation(_ x: [Float]) -> Double {

@@ -54,8 +54,9 @@ import Tensor
 
     @Test func blownUpInnerModelsAreReported() throws {
         let (inner, outer) = Self.corpora()
-        // The default rate trains without a report; an absurd one blows the inner LMs up within a few steps, and
-        // the step report names them (the stage prints a warning), without changing what the step computes.
+        // The default rate trains without a report; an absurd one blows the inner LMs up within a few steps. The step
+        // report names them (the stage prints a warning), their meta-gradients are left out of the update, and they
+        // start again from a fresh initialisation.
         let healthy = try MetaTrainer(config: Self.config(threads: 1), innerCorpus: inner, outerCorpus: outer)
         for _ in 0..<6 { #expect(try healthy.step().blownUp.isEmpty) }
         var config = Self.config(threads: 1)
@@ -64,7 +65,13 @@ import Tensor
         config.steps = 20
         let trainer = try MetaTrainer(config: config, innerCorpus: inner, outerCorpus: outer)
         var reported: [(slot: Int, loss: Double)] = []
-        for _ in 0..<20 { reported += try trainer.step().blownUp }
+        for _ in 0..<20 {
+            let report = try trainer.step()
+            #expect(report.contributingSlots <= 3 - report.blownUp.count)
+            for (slot, _) in report.blownUp { #expect(trainer.state.slots[slot].age == 0, "a blown-up inner model is re-initialised") }
+            #expect(trainer.state.rater.allSatisfy { $0.isFinite })
+            reported += report.blownUp
+        }
         #expect(!reported.isEmpty, "an inner learning rate of 1e4 blows up")
         let limit = MetaTrainer.divergenceLimit(vocabularySize: 13)
         #expect(reported.allSatisfy { (0..<3).contains($0.slot) && !($0.loss <= limit) })

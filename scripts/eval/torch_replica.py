@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""A PyTorch replica of `datarater eval`'s *small* LM, for dev-only cross-checks (not part of the product).
+"""A PyTorch replica of `datarater eval`'s *small* and *base* LMs, for dev-only cross-checks (not part of the product).
 
 Same architecture (GPT-2 pre-norm, tied embeddings, d 128 x 2 layers, 4 heads, context 128, GELU MLP 4d, no biases
 in linears), initialisation (N(0, 0.02^2), residual projections 0.02/sqrt(2L)) and training (AdamW beta 0.9/0.95,
-weight decay 0.1 on matrices, 5% warm-up, cosine to a tenth, clipping at 1, 16 rows of 129 tokens a step).
+weight decay 0.1 on matrices, 5% warm-up, cosine to a tenth, clipping at 1; *small*: 16 rows of 129 tokens a step
+for 585 steps at peak 2e-3; *base*: d 256 x 4 layers, context 256, 8 rows a step for 244 steps at peak 1e-3).
 
 Data: RUN/kept/tokens.bin (after `datarater write RUN`), documents in kept order; training reads the first 90% of
-the tokens, evaluation the first 129 tokens of up to 200 documents after that (document beginnings, as `eval`) and
+the tokens, evaluation the first T + 1 tokens of up to 200 documents after that (document beginnings, as `eval`) and
 200 random windows there.
 
     python3 scripts/eval/torch_replica.py RUN --batches iid          # 16 independent random windows a step
     python3 scripts/eval/torch_replica.py RUN --batches contiguous   # 16 consecutive rows a step (the old stream)
     python3 scripts/eval/torch_replica.py RUN --subset-seed 1 --data-seed 5   # a fixed 10% of the documents
+    python3 scripts/eval/torch_replica.py RUN --scale base --lr 3e-3          # the *base* LM at another peak rate
 
 Needs numpy and torch (pip install torch numpy).
 """
@@ -20,15 +22,17 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 
 p = argparse.ArgumentParser()
 p.add_argument("run")
+p.add_argument("--scale", choices=["small", "base"], default="small", help="the shape, batch and steps of that eval scale")
 p.add_argument("--batches", choices=["iid", "contiguous"], default="iid")
-p.add_argument("--lr", type=float, default=2e-3)
-p.add_argument("--steps", type=int, default=585)
+p.add_argument("--lr", type=float, default=None, help="peak rate (default: the scale's)")
+p.add_argument("--steps", type=int, default=None, help="steps (default: the scale's)")
 p.add_argument("--data-seed", type=int, default=0, help="draws the training windows")
 p.add_argument("--subset-seed", type=int, default=None, help="train only on a random 10%% of the documents")
 p.add_argument("--init-seed", type=int, default=0)
 a = p.parse_args()
 torch.set_num_threads(1); torch.manual_seed(a.init_seed)
-V, d, L, H, T, B = 4096, 128, 2, 4, 128, 16
+V, d, L, H, T, B, steps, lr = {"small": (4096, 128, 2, 4, 128, 16, 585, 2e-3), "base": (4096, 256, 4, 4, 256, 8, 244, 1e-3)}[a.scale]
+a.steps = a.steps or steps; a.lr = a.lr or lr
 t = np.fromfile(f"{a.run}/kept/tokens.bin", dtype="<u2").astype(np.int64)
 idx = np.fromfile(f"{a.run}/kept/tokens.idx", dtype="<u8").astype(np.int64)
 n = len(t); cut = int(n * 0.9); rng = np.random.default_rng(0); drng = np.random.default_rng(a.data_seed)
@@ -82,5 +86,5 @@ for i in range(a.steps):
     for g in opt.param_groups: g["lr"] = lr_at(i)
     loss = F.cross_entropy(m(x[:, :-1]).reshape(-1, V), x[:, 1:].reshape(-1))
     opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
-    if (i + 1) % 117 == 0 or i == a.steps - 1:
+    if (i + 1) % max(1, a.steps // 5) == 0 or i == a.steps - 1:
         print(f"{i + 1:4d}  {loss_on(heads):.3f}  {loss_on(windows):.3f}", flush=True)

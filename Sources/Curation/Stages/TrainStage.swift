@@ -126,7 +126,7 @@ public enum TrainStage {
         while trainer.state.step < config.steps {
             let report = try trainer.step()
             for (slot, loss) in report.blownUp {
-                progress.log(String(format: "warning: inner model %d blew up at meta-step %d (loss %g, above 10·ln V = %.1f); if this repeats, lower inner_optimizer.learning_rate (now %g) in a --config file",
+                progress.log(String(format: "warning: inner model %d blew up at meta-step %d (loss %g, above 10·ln V = %.1f): left out of this update and re-initialised; if this repeats, lower inner_optimizer.learning_rate (now %g) in a --config file",
                                     slot, trainer.state.step, loss, MetaTrainer.divergenceLimit(vocabularySize: config.lm.vocabSize), config.innerOptimizer.learningRate))
             }
             log.append(report)
