@@ -54,6 +54,7 @@ public final class MetaGradientEngine<T: BLASScalar> {
     private var hvp: [T] = []
     private var alignments: [T] = []
     private var raterGradient: [T] = []
+    private var plainGradient: [T] = []
 
     public init(lm: CausalLM<T>, rater: DataRaterEncoder<T>, optimizer: InnerOptimizer<T>) throws(ModelError) {
         self.lm = lm
@@ -117,6 +118,17 @@ public final class MetaGradientEngine<T: BLASScalar> {
             for i in 0..<etaGradient.count { etaGradient[i] += raterGradient[i] }
         }
         return result
+    }
+
+    /// One plain inner step, without a meta-gradient: w = softmax(φ_η(B)), θ ← Opt(θ, Σ_j w_j ∇ℓ_j(θ)). Returns the
+    /// weighted loss. `MetaTrainer` uses it to age its inner models between unrolled steps (`plain_steps`).
+    @_specialize(exported: true, where T == Float)
+    public func advance(eta: [T], parameters θ: inout [T], state: inout InnerState<T>, batch: TokenBatch) throws(ModelError) -> T {
+        let w = Self.softmax(try rater.scores(parameters: eta, batch: batch))
+        if plainGradient.count != θ.count { plainGradient = [T](repeating: 0, count: θ.count) }
+        let loss = try lm.lossAndGradient(parameters: θ, batch: batch, exampleWeights: w, gradient: &plainGradient)
+        optimizer.step(parameters: &θ, state: &state, gradient: plainGradient)
+        return loss.loss
     }
 
     /// Numerically stable softmax over a batch's scores.

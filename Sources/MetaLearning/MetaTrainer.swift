@@ -154,8 +154,17 @@ public final class MetaTrainer: @unchecked Sendable {
             for i in (worker * perThread)..<min(config.population, (worker + 1) * perThread) {
                 do {
                     var slot = trainer.state.slots[i]
-                    if slot.age + config.unrollSteps > config.lifetime {
+                    if slot.age + config.innerStepsPerMetaStep > config.lifetime {
                         Self.reinitialize(&slot, lm: trainer.engines[i].lm, config: config, seed: Self.mix(config.seed, UInt64(step), UInt64(i) | 1 << 32))
+                    }
+                    // Plain steps first, from their own generator, so the unrolled steps' batches are the same
+                    // draws whatever `plain_steps` is.
+                    var plainRNG = SplitMix64(seed: Self.mix(config.seed, UInt64(step), UInt64(i) | 3 << 32))
+                    var plainWorst = 0.0
+                    for _ in 0..<(config.plainSteps ?? 0) {
+                        let batch = try trainer.innerCorpus.sampleBatch(rows: config.innerBatch, rule: config.chunking, rng: &plainRNG)
+                        let loss = Double(try trainer.engines[i].advance(eta: rater, parameters: &slot.parameters, state: &slot.state, batch: batch))
+                        plainWorst = loss.isFinite ? max(plainWorst, loss) : .infinity
                     }
                     var rng = SplitMix64(seed: Self.mix(config.seed, UInt64(step), UInt64(i)))
                     var inner: [TokenBatch] = []
@@ -168,12 +177,12 @@ public final class MetaTrainer: @unchecked Sendable {
                     let result = try trainer.engines[i].step(eta: rater, parameters: &slot.parameters, state: &slot.state,
                                                              batches: MetaStepBatches(inner: inner, outer: outer),
                                                              etaGradient: &gradient, metaGradient: useful)
-                    slot.age += config.unrollSteps
+                    slot.age += config.innerStepsPerMetaStep
                     let finite = result.outerLoss.isFinite && gradient.allSatisfy(\.isFinite)
                     // Divergence guard: a blown-up inner model's meta-gradient is that of a trajectory no LM should
                     // follow, so it is left out of this step, and the model starts a new life from a fresh
                     // initialisation next step (seeded by step and slot, so resuming stays exact).
-                    let diverged = Self.worstLoss(result) > limit
+                    let diverged = max(plainWorst, Self.worstLoss(result)) > limit
                     if diverged {
                         Self.reinitialize(&slot, lm: trainer.engines[i].lm, config: config, seed: Self.mix(config.seed, UInt64(step), UInt64(i) | 2 << 32))
                     }

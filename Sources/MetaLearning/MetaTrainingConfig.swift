@@ -18,6 +18,11 @@ public struct MetaTrainingConfig: Codable, Sendable, Hashable {
     public var innerOptimizer: InnerOptimizerConfig
     /// Inner steps an inner model lives before it is re-initialised; slot i starts i·lifetime/P steps old.
     public var lifetime: Int
+    /// Plain inner steps (DataRater-weighted, no meta-gradient) each inner model takes per meta-step before its
+    /// `unroll_steps`; nil or 0: none. They age the inner models cheaply (a plain step costs a fraction of an
+    /// unrolled one), so the population reaches later stages of training. Absent from a configuration file, it is
+    /// absent from the configuration's hash too, so runs written before it existed resume.
+    public var plainSteps: Int?
     public var metaLearningRate: Double
     public var metaMinLearningRate: Double
     public var metaWarmupSteps: Int
@@ -45,6 +50,7 @@ public struct MetaTrainingConfig: Codable, Sendable, Hashable {
         case outerBatch = "outer_batch"
         case innerOptimizer = "inner_optimizer"
         case lifetime
+        case plainSteps = "plain_steps"
         case metaLearningRate = "meta_learning_rate"
         case metaMinLearningRate = "meta_min_learning_rate"
         case metaWarmupSteps = "meta_warmup_steps"
@@ -74,6 +80,9 @@ public struct MetaTrainingConfig: Codable, Sendable, Hashable {
             steps: 300, checkpointEvery: 25, seed: 0, adamWarmupInnerSteps: 10, threads: 2)
     }
 
+    /// Inner steps each inner model takes per meta-step: `plain_steps` + `unroll_steps`.
+    public var innerStepsPerMetaStep: Int { (plainSteps ?? 0) + unrollSteps }
+
     /// Checks the relations between the parts; the message says which setting to change.
     public func validate() throws(ModelError) {
         try rater.validate()
@@ -87,8 +96,8 @@ public struct MetaTrainingConfig: Codable, Sendable, Hashable {
             throw fail("lm.context_length \(lm.contextLength) must be at least chunking.chunk_length − 1 = \(chunking.chunkLength - 1)")
         }
         guard population >= 1, unrollSteps >= 1, innerBatch >= 2, outerBatch >= 1, lifetime >= unrollSteps, steps >= 1,
-              checkpointEvery >= 1, threads >= 1
-        else { throw fail("population, unroll_steps, outer_batch, steps, checkpoint_every, threads ≥ 1; inner_batch ≥ 2; lifetime ≥ unroll_steps") }
+              checkpointEvery >= 1, threads >= 1, (plainSteps ?? 0) >= 0, lifetime >= innerStepsPerMetaStep
+        else { throw fail("population, unroll_steps, outer_batch, steps, checkpoint_every, threads ≥ 1; inner_batch ≥ 2; plain_steps ≥ 0; lifetime ≥ unroll_steps + plain_steps") }
         guard splits.outerFraction > 0, splits.validationFraction >= 0, splits.outerFraction + splits.validationFraction < 1 else {
             throw fail("splits: outer_fraction > 0, validation_fraction ≥ 0, and their sum < 1")
         }

@@ -52,6 +52,30 @@ import Tensor
         #expect(throws: (any Error).self) { _ = try TrainingCheckpoint.load(from: path, configHash: "other", population: 3, kind: .momentum) }
     }
 
+    @Test func plainStepsAgeTheInnerModelsAndLeaveTheUnrolledDrawsAlone() throws {
+        let (inner, outer) = Self.corpora()
+        var config = Self.config(threads: 2)
+        config.lifetime = 40
+        let without = try MetaTrainer(config: config, innerCorpus: inner, outerCorpus: outer)
+        config.plainSteps = 3
+        let with = try MetaTrainer(config: config, innerCorpus: inner, outerCorpus: outer)
+        let startAges = with.state.slots.map(\.age)
+        var a: MetaStepReport? = nil, b: MetaStepReport? = nil
+        for _ in 0..<2 { a = try without.step(); b = try with.step() }
+        // Each slot takes 3 + 2 inner steps a meta-step (no slot reaches its lifetime of 40 here).
+        #expect(with.state.slots.map(\.age) == startAges.map { $0 + 10 })
+        #expect(without.state.slots.map(\.age) == startAges.map { $0 + 4 })
+        // The plain steps trained the inner models: same unrolled batches, another starting point, so another outer loss.
+        #expect(with.state.slots.map(\.parameters) != without.state.slots.map(\.parameters))
+        #expect(a!.outerLoss != b!.outerLoss)
+        // A configuration without plain_steps encodes without the key, so its hash (and its checkpoints) stay valid.
+        let json = String(decoding: try JSONEncoder().encode(Self.config(threads: 1)), as: UTF8.self)
+        #expect(!json.contains("plain_steps"))
+        #expect(String(decoding: try JSONEncoder().encode(config), as: UTF8.self).contains("\"plain_steps\":3"))
+        config.lifetime = 4
+        #expect(throws: (any Error).self) { try config.validate() }
+    }
+
     @Test func blownUpInnerModelsAreReported() throws {
         let (inner, outer) = Self.corpora()
         // The default rate trains without a report; an absurd one blows the inner LMs up within a few steps. The step

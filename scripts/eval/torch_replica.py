@@ -14,6 +14,7 @@ the tokens, evaluation the first T + 1 tokens of up to 200 documents after that 
     python3 scripts/eval/torch_replica.py RUN --batches contiguous   # 16 consecutive rows a step (the old stream)
     python3 scripts/eval/torch_replica.py RUN --subset-seed 1 --data-seed 5   # a fixed 10% of the documents
     python3 scripts/eval/torch_replica.py RUN --scale base --lr 3e-3          # the *base* LM at another peak rate
+    python3 scripts/eval/torch_replica.py RUN --optimizer momentum --lr 0.1 --steps 2000   # an inner LM of meta-training
 
 Needs numpy and torch (pip install torch numpy).
 """
@@ -26,6 +27,8 @@ p.add_argument("--scale", choices=["small", "base"], default="small", help="the 
 p.add_argument("--batches", choices=["iid", "contiguous"], default="iid")
 p.add_argument("--lr", type=float, default=None, help="peak rate (default: the scale's)")
 p.add_argument("--steps", type=int, default=None, help="steps (default: the scale's)")
+p.add_argument("--optimizer", choices=["adamw", "momentum"], default="adamw",
+               help="momentum: meta-training's inner optimizer (m = 0.9 m + g, θ -= lr m; constant rate, no clipping)")
 p.add_argument("--data-seed", type=int, default=0, help="draws the training windows")
 p.add_argument("--subset-seed", type=int, default=None, help="train only on a random 10%% of the documents")
 p.add_argument("--init-seed", type=int, default=0)
@@ -68,10 +71,14 @@ class LM(nn.Module):
         return s.lnf(h) @ s.emb.weight.T
 
 m = LM()
-opt = torch.optim.AdamW([{"params": [q for q in m.parameters() if q.dim() == 2], "weight_decay": 0.1},
+if a.optimizer == "momentum":
+    opt = torch.optim.SGD(m.parameters(), lr=a.lr, momentum=0.9)
+else:
+    opt = torch.optim.AdamW([{"params": [q for q in m.parameters() if q.dim() == 2], "weight_decay": 0.1},
                          {"params": [q for q in m.parameters() if q.dim() < 2], "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.95))
 warm = round(a.steps * 0.05)
 def lr_at(i):
+    if a.optimizer == "momentum": return a.lr
     if i < warm: return a.lr * (i + 1) / warm
     return a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (i - warm) / max(1, a.steps - warm))))
 def loss_on(z):
@@ -85,6 +92,8 @@ for i in range(a.steps):
     x = torch.tensor(np.stack([train[j:j + T + 1] for j in starts]))
     for g in opt.param_groups: g["lr"] = lr_at(i)
     loss = F.cross_entropy(m(x[:, :-1]).reshape(-1, V), x[:, 1:].reshape(-1))
-    opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
+    opt.zero_grad(); loss.backward()
+    if a.optimizer == "adamw": torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+    opt.step()
     if (i + 1) % max(1, a.steps // 5) == 0 or i == a.steps - 1:
         print(f"{i + 1:4d}  {loss_on(heads):.3f}  {loss_on(windows):.3f}", flush=True)
