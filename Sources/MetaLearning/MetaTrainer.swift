@@ -64,6 +64,7 @@ public final class MetaTrainer: @unchecked Sendable {
     // Per-step scratch written by the worker threads under the lock.
     private var results: [MetaStepResult<Float>?] = []
     private var contributes: [Bool] = []
+    private var worstLosses: [Double] = []
     private var failure: (any Error)?
 
     public init(config: MetaTrainingConfig, innerCorpus: TokenCorpus, outerCorpus: TokenCorpus,
@@ -144,6 +145,7 @@ public final class MetaTrainer: @unchecked Sendable {
         let rater = state.rater
         results = [MetaStepResult<Float>?](repeating: nil, count: config.population)
         contributes = [Bool](repeating: false, count: config.population)
+        worstLosses = [Double](repeating: 0, count: config.population)
         failure = nil
         let box = UnsafeSendableBox(self)
         let lock = NSLockLike()
@@ -182,7 +184,8 @@ public final class MetaTrainer: @unchecked Sendable {
                     // Divergence guard: a blown-up inner model's meta-gradient is that of a trajectory no LM should
                     // follow, so it is left out of this step, and the model starts a new life from a fresh
                     // initialisation next step (seeded by step and slot, so resuming stays exact).
-                    let diverged = max(plainWorst, Self.worstLoss(result)) > limit
+                    let worst = max(plainWorst, Self.worstLoss(result))
+                    let diverged = worst > limit
                     if diverged {
                         Self.reinitialize(&slot, lm: trainer.engines[i].lm, config: config, seed: Self.mix(config.seed, UInt64(step), UInt64(i) | 2 << 32))
                     }
@@ -191,6 +194,7 @@ public final class MetaTrainer: @unchecked Sendable {
                         trainer.slotGradients[i] = gradient
                         trainer.results[i] = result
                         trainer.contributes[i] = useful && finite && !diverged
+                        trainer.worstLosses[i] = worst
                     }
                 } catch {
                     lock.locked { trainer.failure = error }
@@ -230,11 +234,7 @@ public final class MetaTrainer: @unchecked Sendable {
         }
         state.step += 1
 
-        let blownUp = results.enumerated().compactMap { i, result -> (slot: Int, loss: Double)? in
-            guard let result else { return nil }
-            let worst = Self.worstLoss(result)
-            return worst > limit ? (i, worst) : nil
-        }
+        let blownUp = worstLosses.enumerated().compactMap { i, worst in worst > limit ? (slot: i, loss: worst) : nil }
         let finished = results.compactMap { $0 }
         let outer = finished.map { Double($0.outerLoss) }.reduce(0, +) / Double(max(1, finished.count))
         let inner = finished.flatMap { $0.innerLosses.map(Double.init) }
