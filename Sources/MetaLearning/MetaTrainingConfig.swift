@@ -95,7 +95,7 @@ public struct MetaTrainingConfig: Codable, Sendable, Hashable {
         guard lm.contextLength >= chunking.chunkLength - 1 else {
             throw fail("lm.context_length \(lm.contextLength) must be at least chunking.chunk_length − 1 = \(chunking.chunkLength - 1)")
         }
-        guard population >= 1, unrollSteps >= 1, innerBatch >= 2, outerBatch >= 1, lifetime >= unrollSteps, steps >= 1,
+        guard population >= 1, unrollSteps >= 1, innerBatch >= 2, outerBatch >= 1, steps >= 1,
               checkpointEvery >= 1, threads >= 1, (plainSteps ?? 0) >= 0, lifetime >= innerStepsPerMetaStep
         else { throw fail("population, unroll_steps, outer_batch, steps, checkpoint_every, threads ≥ 1; inner_batch ≥ 2; plain_steps ≥ 0; lifetime ≥ unroll_steps + plain_steps") }
         guard splits.outerFraction > 0, splits.validationFraction >= 0, splits.outerFraction + splits.validationFraction < 1 else {
