@@ -10,7 +10,9 @@ extension DataRaterCommand {
             discussion: """
             Every arm selects documents from the run's inner_train split and trains a fresh causal LM on the same \
             number of tokens (same initialisation; documents packed back to back in one seeded order shared by every arm and \
-            cut into rows; each LM trains on rows drawn at random from a whole epoch of its selection): datarater (the kept set), \
+            cut into rows; each LM trains on rows drawn at random from a whole epoch of its selection, in an order shared by \
+            every arm: a row's place is a seeded hash of where its first token sits in the corpus, so a filtered arm reads \
+            the unfiltered arm's rows without those of its discarded documents): datarater (the kept set), \
             unfiltered, random (the DataRater's keep fraction), perplexity-low|middle|high (the keep fraction by the \
             perplexity of a reference LM trained on the outer split; after `threshold --per-source`, random and perplexity keep the \
             DataRater's count of every source), c4 and gopher (the published rules). Loss is \

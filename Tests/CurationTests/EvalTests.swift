@@ -254,6 +254,38 @@ import ShardIO
         #expect(drawn(12, seed: 8, split: 4) != a)
     }
 
+    @Test func shuffledRowsVisitTheStretchesTwoArmsShareInOneOrder() {
+        // Token values are their own corpus indices, so a row's first token names its corpus block (index / 8).
+        let tokens = (0..<800).map { Int32($0) }
+        let documents = (0..<20).map { 40 * $0 ..< 40 * $0 + 40 }
+        let kept = documents.indices.filter { $0 % 4 != 3 }.map { documents[$0] }
+        func blocks(_ documents: [Range<Int>], seed: UInt64, rows: Int? = nil) -> [Int] {
+            var stream = PackedStream(tokens: tokens, documents: documents, seed: 4)
+            let count = rows ?? (documents.count * 40 - 1) / 8
+            let order = ShuffledRows(stream: &stream, rows: count, rowLength: 9, seed: seed)
+            var batch: [Int32] = []
+            order.append(first: 0, count: count, to: &batch)
+            return stride(from: 0, to: batch.count, by: 9).map { Int(batch[$0]) / 8 }
+        }
+        func sharedOrder(_ a: [Int], _ b: [Int]) -> ([Int], [Int]) {
+            func once(_ x: [Int]) -> Set<Int> { Set(x.filter { v in x.filter { $0 == v }.count == 1 }) }
+            let common = once(a).intersection(once(b))
+            return (a.filter(common.contains), b.filter(common.contains))
+        }
+        let full = blocks(documents, seed: 7), part = blocks(kept, seed: 7)
+        let (f, p) = sharedOrder(full, part)
+        #expect(3 * f.count >= 2 * part.count, "most of the kept arm's rows start in blocks the full arm's rows start in too")
+        #expect(f == p, "the blocks both arms hold are visited in one order")
+        // Each arm's order is still a random one: another seed reorders it, and an order drawn with another seed
+        // does not follow the full arm's.
+        #expect(blocks(kept, seed: 8) != part)
+        let (f2, p2) = sharedOrder(full, blocks(kept, seed: 8))
+        #expect(f2 != p2)
+        // The first rows of the kept arm are, in order, the full arm's first rows without those of dropped documents.
+        let firstKept = blocks(kept, seed: 7, rows: 12)
+        #expect(firstKept == Array(part.prefix(12)))
+    }
+
     @Test func stratifiedStreamKeepsEverySourcesShareInEveryPrefix() {
         // 60 one-token documents of source "a", 30 of "b", 10 of "c": every prefix of the stream holds each source
         // in its share of the set, to within about a document (≤ 1.2 over 2,000 random phases in a simulation; a

@@ -98,7 +98,7 @@ public enum EvalFLOPs {
 /// rows beyond the first epoch of a selection smaller than the budget); removing it would change every order.
 struct PackedStream {
     /// Part of every finished LM's settings hash: LMs trained under another ordering rule are retrained.
-    static let orderVersion = "rows-drawn-from-the-epoch-v5"
+    static let orderVersion = "rows-keyed-by-corpus-block-v6"
 
     let tokens: [Int32]
     let documents: [Range<Int>]
@@ -159,7 +159,8 @@ struct PackedStream {
         offset = 0
     }
 
-    private mutating func next() -> Int32 {
+    /// Where the next token of the stream sits in `tokens` (and advances past it).
+    private mutating func nextIndex() -> Int {
         while offset >= documents[order[position]].count {
             position += 1
             offset = 0
@@ -168,16 +169,36 @@ struct PackedStream {
                 shuffle()
             }
         }
-        let token = tokens[documents[order[position]].lowerBound + offset]
+        let index = documents[order[position]].lowerBound + offset
         offset += 1
         drawn += 1
-        return token
+        return index
     }
+
+    private mutating func next() -> Int32 { tokens[nextIndex()] }
 
     /// Appends the next `count` tokens of the stream (no carry).
     mutating func append(_ count: Int, to buffer: inout [Int32]) {
         buffer.reserveCapacity(buffer.count + count)
         for _ in 0..<count { buffer.append(next()) }
+    }
+
+    /// Where a token of the stream came from: its index in `tokens` and the epoch that streamed it.
+    struct Origin: Equatable {
+        var index: Int
+        var epoch: Int
+    }
+
+    /// Appends the next `count` tokens and, for every `stride`-th of them (the first included), its origin.
+    mutating func append(_ count: Int, to buffer: inout [Int32], origins: inout [Origin], every stride: Int) {
+        precondition(stride >= 1, "stride ≥ 1")
+        buffer.reserveCapacity(buffer.count + count)
+        origins.reserveCapacity(origins.count + (count + stride - 1) / stride)
+        for i in 0..<count {
+            let index = nextIndex()
+            if i % stride == 0 { origins.append(Origin(index: index, epoch: epoch)) }
+            buffer.append(tokens[index])
+        }
     }
 
     /// Appends the next row of `length` tokens (its first token is the previous row's last).
@@ -203,11 +224,22 @@ struct PackedStream {
 /// The epoch is cut into rows of `rowLength` tokens (row r is positions `r·T ..< r·T + T + 1`), so every token an LM
 /// trains on is a target once, and a step's `batch` rows come from documents all over the selection.
 ///
-/// Why (measured on the dev corpus, *small*, 1.2 M tokens, a tenth of an epoch; EVAL.md): until 2026-12-07 each batch
-/// was read off the stream, 16 consecutive rows, one or two documents a step, and the LM ended about half a nat worse
-/// at equal tokens (unfiltered, seeds 0–2: 6.007, 6.124, 6.065 against 5.449, 5.681, 5.534 here; a PyTorch replica
-/// of the LM, `scripts/eval/torch_replica.py`, showed the same gap). What it does not fix: at this budget the final loss of one LM still moves by about 0.1 nats with which
-/// rows it draws (two arms of one seed, or the same rows in another order), so arms are compared over seeds.
+/// **The order is shared by every arm (common random numbers).** A row's place in the order is a hash of the seed,
+/// its epoch and the *corpus block* its first token comes from: the token's index in the run's token file divided by
+/// T. That index does not depend on the arm, so two arms that both hold a stretch of a document visit their rows over
+/// it at the same place of one order: a filtered arm reads the unfiltered arm's rows with those of its discarded
+/// documents left out (and, to fill its budget, the next ones). Each arm's own order is still a uniformly random
+/// permutation of its rows (distinct blocks get independent hashes), so no arm is favoured; what the coupling removes is
+/// the noise of two arms drawing unrelated rows. Row boundaries are the arm's own (its documents packed back to back),
+/// so a row's block may differ by part of a row between arms; rows of one document are T apart and fall in distinct
+/// blocks, which keeps them apart in the order.
+///
+/// Why rows from the whole epoch (measured on the dev corpus, *small*, 1.2 M tokens, a tenth of an epoch; EVAL.md):
+/// until 2026-12-07 each batch was read off the stream, 16 consecutive rows, one or two documents a step, and the LM
+/// ended about half a nat worse at equal tokens (unfiltered, seeds 0–2: 6.007, 6.124, 6.065 against 5.449, 5.681,
+/// 5.534 with rows drawn from the epoch; a PyTorch replica of the LM, `scripts/eval/torch_replica.py`, showed the same
+/// gap). Drawn independently per arm, the final loss of one LM then moved by about 0.1 nats with which rows it drew,
+/// between two arms of one seed as much as between seeds, hence the shared order.
 struct ShuffledRows {
     let rows: Int
     let rowLength: Int
@@ -215,22 +247,28 @@ struct ShuffledRows {
     private let order: [Int]
 
     /// Reads one epoch of `stream` (or `rows · (rowLength − 1) + 1` tokens if that is more) and draws `rows` of its
-    /// rows with `seed`.
+    /// rows with `seed`: those whose corpus blocks hash lowest.
     init(stream: inout PackedStream, rows: Int, rowLength: Int, seed: UInt64) {
         precondition(rows >= 1 && rowLength >= 2, "rows need at least one row of ≥ 2 tokens")
         self.rows = rows
         self.rowLength = rowLength
+        let stride = rowLength - 1
         var tokens: [Int32] = []
-        stream.append(max(rows * (rowLength - 1) + 1, stream.totalTokens), to: &tokens)
+        var origins: [PackedStream.Origin] = []
+        stream.append(max(rows * stride + 1, stream.totalTokens), to: &tokens, origins: &origins, every: stride)
         self.tokens = tokens
-        // Fisher–Yates with SplitMix64 over every row of what was read; the first `rows` are the run's.
-        var order = Array(0..<((tokens.count - 1) / (rowLength - 1)))
-        var rng = SplitMix64(seed: seed ^ 0x0123_4567_89AB_CDEF)
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            let j = Int(rng.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-        }
+        let count = (tokens.count - 1) / stride
+        let keys = (0..<count).map { Self.key(origins[$0], blockLength: stride, seed: seed) }
+        let order = (0..<count).sorted { (keys[$0], $0) < (keys[$1], $1) }
         self.order = Array(order.prefix(rows))
+    }
+
+    /// The place of a row in the shared order: SplitMix64 of (seed, epoch, corpus block of its first token).
+    static func key(_ origin: PackedStream.Origin, blockLength: Int, seed: UInt64) -> UInt64 {
+        let block = UInt64(origin.index / blockLength)
+        var rng = SplitMix64(seed: seed ^ 0x0123_4567_89AB_CDEF ^ (UInt64(origin.epoch) &* 0x9E37_79B9_7F4A_7C15)
+                                 ^ (block &* 0xD6E8_FEB8_6659_FD93))
+        return rng.next()
     }
 
     /// Appends rows `first ..< first + count` of the visiting order.
