@@ -384,7 +384,8 @@ public enum EvalStage {
                                   strata: selected.map { corpus.pool[$0].source }, seed: options.seed &+ 1)
         let evalSteps = Set(LMTraining.evaluationSteps(steps: scale.steps, evals: options.evals))
         let (curve, _, _) = try LMTraining.train(
-            scale: scale, vocabularySize: corpus.vocabularySize, stream: &stream, evalSet: evalSet, evals: options.evals, seed: options.seed
+            scale: scale, vocabularySize: corpus.vocabularySize, stream: &stream, referenceTokens: corpus.poolTokens, evalSet: evalSet,
+            evals: options.evals, seed: options.seed
         ) { step, steps, loss in
             meter.advance(perStep + (evalSteps.contains(step) ? perEval : 0), String(format: "%@ step %d/%d loss %.3f", label, step, steps, loss))
         }

@@ -98,7 +98,7 @@ public enum EvalFLOPs {
 /// rows beyond the first epoch of a selection smaller than the budget); removing it would change every order.
 struct PackedStream {
     /// Part of every finished LM's settings hash: LMs trained under another ordering rule are retrained.
-    static let orderVersion = "rows-keyed-by-corpus-block-v6"
+    static let orderVersion = "rows-slotted-by-corpus-block-v7"
 
     let tokens: [Int32]
     let documents: [Range<Int>]
@@ -224,15 +224,19 @@ struct PackedStream {
 /// The epoch is cut into rows of `rowLength` tokens (row r is positions `r·T ..< r·T + T + 1`), so every token an LM
 /// trains on is a target once, and a step's `batch` rows come from documents all over the selection.
 ///
-/// **The order is shared by every arm (common random numbers).** A row's place in the order is a hash of the seed,
-/// its epoch and the *corpus block* its first token comes from: the token's index in the run's token file divided by
-/// T. That index does not depend on the arm, so two arms that both hold a stretch of a document visit their rows over
-/// it at the same place of one order: a filtered arm reads the unfiltered arm's rows with those of its discarded
-/// documents left out (and, to fill its budget, the next ones). Each arm's own order is still a uniformly random
-/// permutation of its rows (distinct blocks get independent hashes), so no arm is favoured; what the coupling removes is
-/// the noise of two arms drawing unrelated rows. Row boundaries are the arm's own (its documents packed back to back),
-/// so a row's block may differ by part of a row between arms; rows of one document are T apart and fall in distinct
-/// blocks, which keeps them apart in the order.
+/// **The order is shared by every arm (common random numbers), step for step.** Each row gets a key, a hash of the
+/// seed, its epoch and the *corpus block* its first token comes from (the token's index in the run's token file
+/// divided by T). That index does not depend on the arm, so a stretch of a document that two arms both hold gets the
+/// same key in both. The key also fixes the step: a row whose key is the fraction u of the key space goes to slot
+/// ⌊u · `referenceRows`⌋, where `referenceRows` is the row count of the whole pool (the unfiltered arm's). An arm
+/// trains on its rows with the lowest keys: those that fall in the run's slots keep them, and its other rows (the next
+/// keys) fill the slots whose pool rows it does not hold, in key order. So a filtered arm trains on the unfiltered
+/// arm's batches, step for step, with the rows of its discarded documents replaced by rows of its own. Each arm still
+/// trains on a uniformly random sample of its rows in a random order (distinct blocks get independent keys, and which
+/// slots are vacant does not depend on the rows that fill them), so no arm is favoured; what the coupling removes is
+/// the noise of two arms drawing unrelated batches. Row boundaries are the arm's own (its documents packed back to
+/// back), so a row's block may be off by part of a row between arms; rows of one document are T apart and fall in
+/// distinct blocks, which keeps them apart in the order.
 ///
 /// Why rows from the whole epoch (measured on the dev corpus, *small*, 1.2 M tokens, a tenth of an epoch; EVAL.md):
 /// until 2026-12-07 each batch was read off the stream, 16 consecutive rows, one or two documents a step, and the LM
@@ -247,8 +251,9 @@ struct ShuffledRows {
     private let order: [Int]
 
     /// Reads one epoch of `stream` (or `rows · (rowLength − 1) + 1` tokens if that is more) and draws `rows` of its
-    /// rows with `seed`: those whose corpus blocks hash lowest.
-    init(stream: inout PackedStream, rows: Int, rowLength: Int, seed: UInt64) {
+    /// rows with `seed`: those whose corpus blocks hash lowest, in the slots their keys give among `referenceRows`
+    /// (default: the rows read).
+    init(stream: inout PackedStream, rows: Int, rowLength: Int, seed: UInt64, referenceRows: Int? = nil) {
         precondition(rows >= 1 && rowLength >= 2, "rows need at least one row of ≥ 2 tokens")
         self.rows = rows
         self.rowLength = rowLength
@@ -259,8 +264,24 @@ struct ShuffledRows {
         self.tokens = tokens
         let count = (tokens.count - 1) / stride
         let keys = (0..<count).map { Self.key(origins[$0], blockLength: stride, seed: seed) }
-        let order = (0..<count).sorted { (keys[$0], $0) < (keys[$1], $1) }
-        self.order = Array(order.prefix(rows))
+        let byKey = (0..<count).sorted { (keys[$0], $0) < (keys[$1], $1) }
+        let slots = Double(max(1, referenceRows ?? count))
+        func slot(_ row: Int) -> Double { (Double(keys[row]) / 0x1p64 * slots).rounded(.down) }
+        // Rows whose slot is one of the run's take it (or the next free one); the rows after them in key order fill
+        // the vacant slots, never so many that a row of a run slot is left out.
+        let early = byKey.prefix { slot($0) < Double(rows) }.count
+        var order: [Int] = []
+        order.reserveCapacity(rows)
+        var e = 0, f = early
+        for s in 0..<rows {
+            let due = e < early && (slot(byKey[e]) <= Double(s) || rows - s <= early - e)
+            if due || f == count {
+                order.append(byKey[e]); e += 1
+            } else {
+                order.append(byKey[f]); f += 1
+            }
+        }
+        self.order = order
     }
 
     /// The place of a row in the shared order: SplitMix64 of (seed, epoch, corpus block of its first token).
@@ -345,11 +366,12 @@ struct LMTraining {
     }
 
     /// Trains `scale` from the initialisation drawn from `seed` on `steps · batch` rows drawn from an epoch of
-    /// `stream` by `ShuffledRows`; returns the curve and the final parameters.
+    /// `stream` by `ShuffledRows` (their steps aligned to the rows of `referenceTokens`, the pool's tokens, if given);
+    /// returns the curve and the final parameters.
     /// `onStep(step, steps, trainLoss)` is called after every step.
     static func train(
-        scale: EvalScale, vocabularySize: Int, stream: inout PackedStream, evalSet: EvalSet?, evals: Int, seed: UInt64,
-        onStep: (Int, Int, Float) -> Void
+        scale: EvalScale, vocabularySize: Int, stream: inout PackedStream, referenceTokens: Int? = nil, evalSet: EvalSet?, evals: Int,
+        seed: UInt64, onStep: (Int, Int, Float) -> Void
     ) throws -> (curve: [Point], parameters: [Float], model: CausalLM<Float>) {
         let config = scale.config(vocabularySize: vocabularySize)
         let model = try CausalLM<Float>(config: config)
@@ -372,7 +394,8 @@ struct LMTraining {
         }
         try measure(0)
         let rowLength = scale.contextLength + 1
-        let rowOrder = ShuffledRows(stream: &stream, rows: steps * scale.batchSize, rowLength: rowLength, seed: seed)
+        let rowOrder = ShuffledRows(stream: &stream, rows: steps * scale.batchSize, rowLength: rowLength, seed: seed,
+                                    referenceRows: referenceTokens.map { max(1, ($0 - 1) / scale.contextLength) })
         var rows: [Int32] = []
         rows.reserveCapacity(scale.batchSize * rowLength)
         let lengths = [Int](repeating: rowLength, count: scale.batchSize)
