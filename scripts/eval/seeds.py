@@ -10,7 +10,8 @@ so the mean curve is well defined). The accounting is the report's own: tokens t
 interpolation of (tokens, loss), plus the arm's selection FLOPs pro rata (`ArmReport.selectionFlops(atTokens:)`).
 Arms missing from some seed are shown for the seeds that have them; the mean columns need every seed.
 Then, per scale, every arm's final loss minus the unfiltered arm's and minus the random arm's in the same seed
-(paired differences, which share the seed's initialisation, data order and validation rows), per seed and mean ± sd.
+(paired differences, which share the seed's initialisation, data order and validation rows), per seed, mean ± sd,
+median (one LM's loss spike moves a mean of a few seeds far), and in how many seeds the arm ends lower.
 """
 import json
 import statistics
@@ -94,15 +95,18 @@ def main(paths):
         for base in ("unfiltered", "random"):
             if base not in arms:
                 continue
-            print(f"| final loss − {base}'s, same seed | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd |")
-            print("|---|" + "---:|" * len(seeds) + "---:|")
+            print(f"| final loss − {base}'s, same seed | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd | median | below |")
+            print("|---|" + "---:|" * len(seeds) + "---:|---:|---:|")
             for arm in arms:
                 if arm == base:
                     continue
                 diffs = [a["final_loss"] - b["final_loss"] if a and b else None for a, b in zip(found[arm], found[base])]
                 present = [x for x in diffs if x is not None]
                 spread = f"{statistics.fmean(present):+.4f} ± {statistics.stdev(present):.4f}" if len(present) > 1 else "—"
-                print(f"| {arm} | " + " | ".join(f"{x:+.4f}" if x is not None else "—" for x in diffs) + f" | {spread} |")
+                median = f"{statistics.median(present):+.4f}" if present else "—"
+                below = f"{sum(x < 0 for x in present)}/{len(present)}"
+                print(f"| {arm} | " + " | ".join(f"{x:+.4f}" if x is not None else "—" for x in diffs)
+                      + f" | {spread} | {median} | {below} |")
             print()
 
 
