@@ -177,12 +177,6 @@ struct PackedStream {
 
     private mutating func next() -> Int32 { tokens[nextIndex()] }
 
-    /// Appends the next `count` tokens of the stream (no carry).
-    mutating func append(_ count: Int, to buffer: inout [Int32]) {
-        buffer.reserveCapacity(buffer.count + count)
-        for _ in 0..<count { buffer.append(next()) }
-    }
-
     /// Where a token of the stream came from: its index in `tokens` and the epoch that streamed it.
     struct Origin: Equatable {
         var index: Int
