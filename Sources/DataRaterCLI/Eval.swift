@@ -49,6 +49,9 @@ extension DataRaterCommand {
         @Option(name: .customLong("base-batch"), help: "Rows per step of the base LMs.")
         var baseBatch: Int = EvalScale.base().batchSize
 
+        @Option(help: "Linear warm-up of every LM (both scales and the reference LM), as a fraction of its steps.")
+        var warmup: Double = EvalScale.small().warmupFraction
+
         @Option(name: .customLong("reference-tokens"), help: "Training tokens of the reference LM (small shape, outer split).")
         var referenceTokens: Int = 1_000_000
 
@@ -77,6 +80,7 @@ extension DataRaterCommand {
             guard smallLearningRate > 0, baseLearningRate > 0, smallLearningRate.isFinite, baseLearningRate.isFinite else {
                 throw ValidationError("--small-lr and --base-lr must be positive")
             }
+            guard warmup >= 0, warmup < 1 else { throw ValidationError("--warmup is a fraction of the steps, at least 0 and below 1") }
         }
 
         func run() throws {
@@ -85,12 +89,14 @@ extension DataRaterCommand {
                 var scale = name == "small" ? EvalScale.small(tokens: smallTokens) : EvalScale.base(tokens: baseTokens)
                 scale.learningRate = name == "small" ? smallLearningRate : baseLearningRate
                 scale.batchSize = name == "small" ? smallBatch : baseBatch
+                scale.warmupFraction = warmup
                 return scale
             }
             options.arms = arms.split(separator: ",").compactMap { EvalArm(rawValue: String($0)) }
             options.reference = .small(tokens: referenceTokens)
             options.reference.learningRate = smallLearningRate
             options.reference.batchSize = smallBatch
+            options.reference.warmupFraction = warmup
             options.evals = evals
             options.evalTokens = evalTokens
             options.seed = seed

@@ -51,6 +51,11 @@ import Testing
         let batches = try #require(try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--small-batch", "4", "--base-batch", "2"]) as? DataRaterCommand.Eval)
         #expect(batches.smallBatch == 4 && batches.baseBatch == 2)
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--small-batch", "0"]) }
+        #expect(eval.warmup == 0.25)
+        let warm = try #require(try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--warmup", "0.1"]) as? DataRaterCommand.Eval)
+        #expect(warm.warmup == 0.1)
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--warmup", "1"]) }
+        #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--warmup", "-0.1"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--arms", "datarater,bogus"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--scales", "huge"]) }
