@@ -67,6 +67,10 @@ import ShardIO
         let perplexity = try #require(scale.arms.first { $0.arm == .perplexityLow })
         #expect(perplexity.selectionFixedFlops == report.reference?.trainingFlops)
         #expect(perplexity.totalFlops > unfiltered.totalFlops)
+        // The summary names every rival once, beaten or not, in a sentence.
+        let rivals = scale.arms.filter { $0.arm == .random || $0.arm.usesReference }.map(\.arm.rawValue)
+        let verdict = try #require(scale.summary.range(of: "; at equal compute it beats ").map { String(scale.summary[$0.upperBound...]) })
+        #expect(rivals.allSatisfy { verdict.contains($0) } && !verdict.contains("none of and"))
 
         let (corpus, _) = try EvalCorpus.load(run, splits: SplitRule(), maxPrefix: 17, heuristics: false, progress: ProgressReporter(label: "t", quiet: true))
         #expect(corpus.pool.allSatisfy { SplitRule().split(of: $0.id) == .innerTrain })

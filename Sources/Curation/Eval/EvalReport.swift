@@ -211,8 +211,10 @@ public struct EvalReport: Codable, Sendable {
                     let beats = { (rival: ArmReport) in dr.lossAtEqualCompute! < rival.lossAtEqualCompute! }
                     let beaten = rivals.filter(beats).map(\.arm.rawValue)
                     let notBeaten = rivals.filter { !beats($0) }.map(\.arm.rawValue)
-                    summary += "; at equal compute it beats " + (beaten.isEmpty ? "none of" : beaten.joined(separator: ", "))
-                        + (notBeaten.isEmpty ? "" : " and not " + notBeaten.joined(separator: ", "))
+                    summary += beaten.isEmpty
+                        ? "; at equal compute it beats none of " + notBeaten.joined(separator: ", ")
+                        : "; at equal compute it beats " + beaten.joined(separator: ", ")
+                            + (notBeaten.isEmpty ? "" : ", not " + notBeaten.joined(separator: ", "))
                 }
             } else {
                 summary += "the datarater and unfiltered arms are both needed for compute saved"
