@@ -67,6 +67,9 @@ import ShardIO
         let perplexity = try #require(scale.arms.first { $0.arm == .perplexityLow })
         #expect(perplexity.selectionFixedFlops == report.reference?.trainingFlops)
         #expect(perplexity.totalFlops > unfiltered.totalFlops)
+        #expect(scale.peakLearningRate == Self.tiny.learningRate && scale.warmupSteps == Self.tiny.warmupSteps)
+        #expect(try String(contentsOfFile: EvalStage.directory(run) + "/report.md", encoding: .utf8)
+            .contains("after \(Self.tiny.warmupSteps) warm-up steps"))
         // The summary names every rival once, beaten or not, in a sentence.
         let rivals = scale.arms.filter { $0.arm == .random || $0.arm.usesReference }.map(\.arm.rawValue)
         let verdict = try #require(scale.summary.range(of: "; at equal compute it beats ").map { String(scale.summary[$0.upperBound...]) })

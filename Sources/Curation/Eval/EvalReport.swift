@@ -56,6 +56,9 @@ public struct EvalReport: Codable, Sendable {
         public var steps: Int
         public var trainedTokens: Int
         public var trainingFlopsPerToken: Double
+        /// Peak learning rate and warm-up steps (nil in reports written before they were recorded).
+        public var peakLearningRate: Double?
+        public var warmupSteps: Int?
         public var evalRows: Int
         public var evalTokens: Int
         public var arms: [ArmReport]
@@ -221,7 +224,8 @@ public struct EvalReport: Codable, Sendable {
             }
             scales.append(ScaleReport(
                 name: scale.name, model: ModelShape(c), batchSize: scale.batchSize, steps: scale.steps, trainedTokens: scale.trainedTokens,
-                trainingFlopsPerToken: perToken, evalRows: evalSets[s].rows.count, evalTokens: evalSets[s].tokens, arms: arms,
+                trainingFlopsPerToken: perToken, peakLearningRate: scale.learningRate, warmupSteps: scale.warmupSteps,
+                evalRows: evalSets[s].rows.count, evalTokens: evalSets[s].tokens, arms: arms,
                 unfilteredFinalLoss: unfiltered?.finalLoss, dataraterComputeSaved: dr?.computeSaved, summary: summary))
         }
         let ref = reference.map {
@@ -300,6 +304,9 @@ enum EvalOutput {
         for scale in r.scales {
             out += "\n## \(scale.name): d \(scale.model.dModel) × \(scale.model.nLayers) layers, context \(scale.model.contextLength), vocabulary \(scale.model.vocabSize)\n\n"
             out += "\(scale.steps) steps × \(scale.batchSize) rows × \(scale.model.contextLength) = \(scale.trainedTokens) training tokens per arm; "
+            if let rate = scale.peakLearningRate, let warmup = scale.warmupSteps {
+                out += String(format: "AdamW, peak rate %g after %d warm-up steps, then cosine decay; ", rate, warmup)
+            }
             out += String(format: "%.3g training FLOPs per token; evaluated on %d validation rows (%d tokens).\n\n",
                           scale.trainingFlopsPerToken, scale.evalRows, scale.evalTokens)
             out += "| arm | documents | of pool | epochs | final loss | loss at unfiltered's FLOPs | total FLOPs | FLOPs to unfiltered final loss | compute saved |\n"

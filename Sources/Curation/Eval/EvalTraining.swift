@@ -53,6 +53,8 @@ public struct EvalScale: Codable, Sendable, Hashable {
     }
 
     public var tokensPerStep: Int { batchSize * contextLength }
+    /// Steps of linear warm-up to the peak rate.
+    public var warmupSteps: Int { Int((Double(steps) * warmupFraction).rounded()) }
     public var steps: Int { max(1, tokens / tokensPerStep) }
     public var trainedTokens: Int { steps * tokensPerStep }
 }
@@ -380,7 +382,7 @@ struct LMTraining {
                                          count: theta.count, decayMask: mask)
         let steps = scale.steps
         let schedule = CosineSchedule(learningRate: scale.learningRate, minLearningRate: scale.learningRate * scale.minLearningRateFraction,
-                                      warmupSteps: Int((Double(steps) * scale.warmupFraction).rounded()), totalSteps: steps)
+                                      warmupSteps: scale.warmupSteps, totalSteps: steps)
         let evalAt = Set(evaluationSteps(steps: steps, evals: evals))
         var curve: [Point] = []
         func measure(_ step: Int) throws {
