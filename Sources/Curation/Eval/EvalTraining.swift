@@ -7,10 +7,9 @@ import Tensor
 ///
 /// Shapes are the tensor issue's *small* (d 128, 2 layers, 4 heads, context 128) and *base* (d 256, 4 layers,
 /// 4 heads, context 256) with the run's vocabulary. Training: AdamW (β 0.9/0.95, weight decay on matrices),
-/// linear warm-up over the first quarter of the steps then cosine decay to a tenth of the peak rate, global gradient
-/// clipping at 1, batches of `batchSize` packed rows of `contextLength + 1` tokens, so a step trains
-/// `batchSize × contextLength` tokens. The quarter's warm-up: with 5% (12 steps at *base*) LMs stalled or spiked in half
-/// of the seeds and ended 0.1–0.5 nats apart; see EVAL.md.
+/// linear warm-up over `warmupFraction` of the steps (a quarter by default: with 5% about half of the LMs stalled or
+/// spiked, see EVAL.md) then cosine decay to a tenth of the peak rate, global gradient clipping at 1, batches of
+/// `batchSize` packed rows of `contextLength + 1` tokens, so a step trains `batchSize × contextLength` tokens.
 public struct EvalScale: Codable, Sendable, Hashable {
     public var name: String
     public var dModel: Int
@@ -53,10 +52,10 @@ public struct EvalScale: Codable, Sendable, Hashable {
     }
 
     public var tokensPerStep: Int { batchSize * contextLength }
-    /// Steps of linear warm-up to the peak rate.
-    public var warmupSteps: Int { Int((Double(steps) * warmupFraction).rounded()) }
     public var steps: Int { max(1, tokens / tokensPerStep) }
     public var trainedTokens: Int { steps * tokensPerStep }
+    /// Steps of linear warm-up to the peak rate.
+    public var warmupSteps: Int { Int((Double(steps) * warmupFraction).rounded()) }
 }
 
 /// FLOP conventions of the evaluation (a multiply-add is 2 FLOPs).
