@@ -290,6 +290,30 @@ import ShardIO
         #expect(f2 != p2)
     }
 
+    @Test func rowsOfShortNeighbouringDocumentsGetDistinctKeys() {
+        // 100 documents of 1–4 tokens: a block of 8 tokens of the file holds the first tokens of several rows. Keyed
+        // by that block (order v7), rows tied and shared a step; keyed by document and block in it, no two rows tie.
+        let lengths = (0..<100).map { 1 + ($0 * 7) % 4 }
+        var documents: [Range<Int>] = [], start = 0
+        for n in lengths { documents.append(start ..< start + n); start += n }
+        let tokens = (0..<start).map { Int32($0) }
+        var stream = PackedStream(tokens: tokens, documents: documents, seed: 4)
+        var values: [Int32] = [], origins: [PackedStream.Origin] = []
+        stream.append(2 * start, to: &values, origins: &origins, every: 8)
+        #expect(origins.count == (2 * start + 7) / 8 && Set(origins.map(\.epoch)) == [0, 1])
+        for origin in origins { #expect(documents.contains { $0.lowerBound == origin.document && $0.contains(origin.index) }) }
+        let keys = origins.map { ShuffledRows.key($0, blockLength: 8, seed: 7) }
+        #expect(Set(keys).count == keys.count, "\(keys.count - Set(keys).count) rows share a key")
+        let corpusBlocks = origins.map { [$0.epoch, $0.index / 8] }
+        #expect(Set(corpusBlocks).count < corpusBlocks.count, "the old key, the corpus block, would tie")
+        // The key of a row is the document's and the block's: the same stretch gets the same key in another epoch's
+        // stream only with the same epoch.
+        var moved = origins[0]
+        #expect(ShuffledRows.key(moved, blockLength: 8, seed: 7) == keys[0])
+        moved.epoch += 1
+        #expect(ShuffledRows.key(moved, blockLength: 8, seed: 7) != keys[0])
+    }
+
     @Test func shuffledRowsKeepTheSharedRowsInTheirSteps() {
         // Aligned to the pool's rows, a filtered arm trains on the unfiltered arm's batches step for step, with the
         // rows of its dropped documents replaced. Token values are their corpus indices (blocks of 8 tokens).

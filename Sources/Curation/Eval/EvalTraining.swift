@@ -101,7 +101,7 @@ public enum EvalFLOPs {
 /// rows beyond the first epoch of a selection smaller than the budget); removing it would change every order.
 struct PackedStream {
     /// Part of every finished LM's settings hash: LMs trained under another ordering rule are retrained.
-    static let orderVersion = "rows-slotted-by-corpus-block-v7"
+    static let orderVersion = "rows-slotted-by-document-block-v8"
 
     let tokens: [Int32]
     let documents: [Range<Int>]
@@ -180,9 +180,11 @@ struct PackedStream {
 
     private mutating func next() -> Int32 { tokens[nextIndex()] }
 
-    /// Where a token of the stream came from: its index in `tokens` and the epoch that streamed it.
+    /// Where a token of the stream came from: its index in `tokens`, where its document starts there, and the epoch
+    /// that streamed it.
     struct Origin: Equatable {
         var index: Int
+        var document: Int
         var epoch: Int
     }
 
@@ -193,7 +195,9 @@ struct PackedStream {
         origins.reserveCapacity(origins.count + (count + stride - 1) / stride)
         for i in 0..<count {
             let index = nextIndex()
-            if i % stride == 0 { origins.append(Origin(index: index, epoch: epoch)) }
+            if i % stride == 0 {
+                origins.append(Origin(index: index, document: documents[order[position]].lowerBound, epoch: epoch))
+            }
             buffer.append(tokens[index])
         }
     }
@@ -222,9 +226,12 @@ struct PackedStream {
 /// trains on is a target once, and a step's `batch` rows come from documents all over the selection.
 ///
 /// **The order is shared by every arm (common random numbers), step for step.** Each row gets a key, a hash of the
-/// seed, its epoch and the *corpus block* its first token comes from (the token's index in the run's token file
-/// divided by T). That index does not depend on the arm, so a stretch of a document that two arms both hold gets the
-/// same key in both. The key also fixes the step: a row whose key is the fraction u of the key space goes to slot
+/// seed, its epoch, the document its first token comes from (where the document starts in the run's token file) and
+/// the *block* of that document the token falls in (its offset in the document divided by T). Neither depends on the
+/// arm, so a stretch of a document that two arms both hold gets the same key in both; and no two rows of one epoch
+/// share a key (until v8 the block was the token's index in the file divided by T, so rows starting in short
+/// neighbouring documents tied and shared a step: 6–7% of the unfiltered arm's rows at *base*, half that for the
+/// subsets). The key also fixes the step: a row whose key is the fraction u of the key space goes to slot
 /// ⌊u · `referenceRows`⌋, where `referenceRows` is the row count of the whole pool (the unfiltered arm's). An arm
 /// trains on its rows with the lowest keys: those that fall in the run's slots keep them, and its other rows (the next
 /// keys) fill the slots whose pool rows it does not hold, in key order. So a filtered arm trains on the unfiltered
@@ -248,7 +255,7 @@ struct ShuffledRows {
     private let order: [Int]
 
     /// Reads one epoch of `stream` (or `rows · (rowLength − 1) + 1` tokens if that is more) and draws `rows` of its
-    /// rows with `seed`: those whose corpus blocks hash lowest, in the slots their keys give among `referenceRows`
+    /// rows with `seed`: those whose keys are lowest, in the slots their keys give among `referenceRows`
     /// (default: the rows read).
     init(stream: inout PackedStream, rows: Int, rowLength: Int, seed: UInt64, referenceRows: Int? = nil) {
         precondition(rows >= 1 && rowLength >= 2, "rows need at least one row of ≥ 2 tokens")
@@ -281,12 +288,14 @@ struct ShuffledRows {
         self.order = order
     }
 
-    /// The place of a row in the shared order: SplitMix64 of (seed, epoch, corpus block of its first token).
+    /// The place of a row in the shared order: SplitMix64 of (seed, epoch, the document of its first token and the
+    /// block of the document that token falls in).
     static func key(_ origin: PackedStream.Origin, blockLength: Int, seed: UInt64) -> UInt64 {
-        let block = UInt64(origin.index / blockLength)
-        var rng = SplitMix64(seed: seed ^ 0x0123_4567_89AB_CDEF ^ (UInt64(origin.epoch) &* 0x9E37_79B9_7F4A_7C15)
-                                 ^ (block &* 0xD6E8_FEB8_6659_FD93))
-        return rng.next()
+        let block = UInt64((origin.index - origin.document) / blockLength)
+        var document = SplitMix64(seed: seed ^ 0x0123_4567_89AB_CDEF ^ (UInt64(origin.epoch) &* 0x9E37_79B9_7F4A_7C15)
+                                      ^ (UInt64(origin.document) &* 0xD6E8_FEB8_6659_FD93))
+        var row = SplitMix64(seed: document.next() ^ (block &* 0xA24B_AED4_963E_E407))
+        return row.next()
     }
 
     /// Appends rows `first ..< first + count` of the visiting order.
