@@ -306,8 +306,7 @@ import ShardIO
         #expect(Set(keys).count == keys.count, "\(keys.count - Set(keys).count) rows share a key")
         let corpusBlocks = origins.map { [$0.epoch, $0.index / 8] }
         #expect(Set(corpusBlocks).count < corpusBlocks.count, "the old key, the corpus block, would tie")
-        // The key of a row is the document's and the block's: the same stretch gets the same key in another epoch's
-        // stream only with the same epoch.
+        // A key depends on the origin alone (so two arms holding a stretch agree on it), and the epoch reorders.
         var moved = origins[0]
         #expect(ShuffledRows.key(moved, blockLength: 8, seed: 7) == keys[0])
         moved.epoch += 1
