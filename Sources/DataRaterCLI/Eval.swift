@@ -16,7 +16,9 @@ extension DataRaterCommand {
             unfiltered, random (the DataRater's keep fraction), perplexity-low|middle|high (the keep fraction by the \
             perplexity of a reference LM trained on the outer split; after `threshold --per-source`, random and perplexity keep the \
             DataRater's count of every source), c4 and gopher (the published rules). Loss is \
-            measured on the validation split, which nothing trains on, overall and per source. Writes RUN/eval/ \
+            measured on the validation split, which nothing trains on, overall and per source. With --budgets the datarater arm \
+            trains again on shares of the unfiltered arm's FLOPs, each LM to the end of its own schedule, for the budget-matched \
+            compute saved. Writes RUN/eval/ \
             (report.json, report.md, curves.csv, loss-vs-flops-SCALE.svg); finished LMs are kept in RUN/eval/runs/ and a \
             rerun with the same settings skips them.
             """
@@ -61,6 +63,11 @@ extension DataRaterCommand {
         @Option(name: .customLong("eval-tokens"), help: "Validation tokens per evaluation (a raw-mix sample, plus rows so every source has a few).")
         var evalTokens: Int = 24_576
 
+        @Option(help: ArgumentHelp(
+            "Shares of the unfiltered arm's FLOPs (scoring included) on which the datarater arm trains again, each LM to the end of its own schedule; 'none' to skip. Default: 0.75 when both arms are evaluated.",
+            discussion: "The direct test of compute saved: does an LM given 75% of the compute on the DataRater set reach the unfiltered final loss?"))
+        var budgets: String?
+
         @Option(help: "Seed of initialisation, data order and the random arm.")
         var seed: UInt64 = 0
 
@@ -81,6 +88,26 @@ extension DataRaterCommand {
                 throw ValidationError("--small-lr and --base-lr must be positive")
             }
             guard warmup >= 0, warmup < 1 else { throw ValidationError("--warmup is a fraction of the steps, at least 0 and below 1") }
+            guard let shares = budgetShares, shares.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+                throw ValidationError("--budgets takes shares of the unfiltered FLOPs above 0 and below 1, comma-separated (0.6,0.75,0.9), or none")
+            }
+            guard shares.isEmpty || comparesWithUnfiltered else {
+                throw ValidationError("--budgets needs the datarater and unfiltered arms; add them to --arms or pass --budgets none")
+            }
+        }
+
+        var comparesWithUnfiltered: Bool {
+            let names = arms.split(separator: ",")
+            return names.contains("datarater") && names.contains("unfiltered")
+        }
+
+        /// `--budgets` parsed (by default 0.75 when the datarater and unfiltered arms are evaluated); nil when a
+        /// field is not a number.
+        var budgetShares: [Double]? {
+            guard let budgets else { return comparesWithUnfiltered ? [0.75] : [] }
+            if budgets == "none" { return [] }
+            let fields = budgets.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            return fields.isEmpty || fields.contains(nil) ? nil : fields.map { $0! }
         }
 
         func run() throws {
@@ -98,6 +125,7 @@ extension DataRaterCommand {
             options.reference.batchSize = smallBatch
             options.reference.warmupFraction = warmup
             options.evals = evals
+            options.budgets = budgetShares ?? []
             options.evalTokens = evalTokens
             options.seed = seed
             options.workers = workers

@@ -40,7 +40,8 @@ import ShardIO
     @Test func armsTrainTheSameBudgetOnDisjointSplitsAndWriteTheReport() throws {
         let dir = TemporaryDirectory()
         let run = try Self.writtenRun(dir)
-        let options = Self.options()
+        var options = Self.options()
+        options.budgets = [0.5]
         let report = try EvalStage.run(run, options: options, command: ["test"])
         let scale = try #require(report.scales.first)
         #expect(scale.arms.map(\.arm) == options.arms)
@@ -68,6 +69,21 @@ import ShardIO
         #expect(perplexity.selectionFixedFlops == report.reference?.trainingFlops)
         #expect(perplexity.totalFlops > unfiltered.totalFlops)
         #expect(scale.peakLearningRate == Self.tiny.learningRate && scale.warmupSteps == Self.tiny.warmupSteps)
+        // The budget run: the DataRater set on the most whole steps whose FLOPs (scoring pro rata) fit in half the
+        // unfiltered arm's, trained to the end of its own schedule; the budget-matched saving follows from the finals.
+        let budget = try #require(scale.budgetRuns?.first)
+        #expect(scale.budgetRuns?.count == 1 && budget.fraction == 0.5 && budget.run.arm == .datarater)
+        #expect(budget.run.trainedTokens == budget.steps * Self.tiny.tokensPerStep && budget.run.curve.last?.tokens == budget.run.trainedTokens)
+        #expect(budget.run.totalFlops <= 0.5 * unfiltered.totalFlops)
+        let oneMore = Double(budget.run.trainedTokens + Self.tiny.tokensPerStep)
+        #expect(scale.trainingFlopsPerToken * oneMore + budget.run.selectionFlops(atTokens: oneMore) > 0.5 * unfiltered.totalFlops)
+        #expect(budget.steps >= Self.tiny.steps / 3 && budget.run.documents == datarater.documents && !budget.run.reused)
+        let matched = EvalReport.budgetMatchedSaving(target: unfiltered.finalLoss, budget: unfiltered.totalFlops,
+                                                     runs: [(budget.run.totalFlops, budget.run.finalLoss), (datarater.totalFlops, datarater.finalLoss)])
+        #expect(scale.budgetMatchedComputeSaved == matched?.saved && scale.budgetMatchedIsLowerBound == matched?.lowerBound)
+        #expect(FileManager.default.fileExists(atPath: run.path("eval/runs/tiny-datarater-budget-0.5.json")))
+        let markdown = try String(contentsOfFile: EvalStage.directory(run) + "/report.md", encoding: .utf8)
+        #expect(markdown.contains("Compute saved, budget-matched: ") && scale.summary.contains("trained to the end of its schedule on "))
         #expect(try String(contentsOfFile: EvalStage.directory(run) + "/report.md", encoding: .utf8)
             .contains("after \(Self.tiny.warmupSteps) warm-up steps"))
         // The summary names every rival once, beaten or not, in a sentence.
@@ -106,9 +122,10 @@ import ShardIO
             #expect([4, 5, 6, 8].allSatisfy { Double(fields[$0]) != nil }, "\(line)")
             if fields[7] == "all" { overall += 1 }
         }
-        #expect(overall == scale.arms.reduce(0) { $0 + $1.curve.count })
+        #expect(overall == scale.arms.reduce(0) { $0 + $1.curve.count } + budget.run.curve.count)
+        #expect(lines.contains { $0.hasPrefix("tiny,datarater-budget-0.5,\(budget.steps),") })
         let svg = try String(contentsOfFile: eval + "/loss-vs-flops-tiny.svg", encoding: .utf8)
-        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == options.arms.count + 1)
+        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == options.arms.count + 1 + 1)
         let record = try #require(try Manifest.load(run).stages[EvalStage.name])
         #expect(record.status == .complete && record.outputs.contains { $0.path == "eval/report.json" })
         // The audit page links the evaluation.
@@ -174,9 +191,18 @@ import ShardIO
         let run = try Self.writtenRun(dir)
         var options = Self.options()
         options.arms = [.datarater, .unfiltered, .random]
+        options.budgets = [0.6]
         let first = try EvalStage.run(run, options: options, command: ["test"])
         let again = try EvalStage.run(run, options: options, command: ["test"])
-        #expect(again.scales[0].arms.allSatisfy { $0.reused })
+        #expect(again.scales[0].arms.allSatisfy { $0.reused } && again.scales[0].budgetRuns?.allSatisfy { $0.run.reused } == true)
+        #expect(again.scales[0].budgetRuns?.first?.run.curve.map(\.loss) == first.scales[0].budgetRuns?.first?.run.curve.map(\.loss))
+        // Budgets compare with the unfiltered arm and retrain the datarater arm: without them, a clear error.
+        var lone = options
+        lone.arms = [.datarater, .random]
+        #expect(throws: CurationError.self) { try EvalStage.run(run, options: lone, command: ["test"]) }
+        lone.arms = options.arms
+        lone.budgets = [1]
+        #expect(throws: CurationError.self) { try EvalStage.run(run, options: lone, command: ["test"]) }
         // Redone from scratch on one worker: identical curves.
         try FileManager.default.removeItem(atPath: run.path("eval/runs"))
         options.workers = 1
@@ -384,7 +410,7 @@ import ShardIO
         }
     }
 
-    @Test func flopsAccountingAndComputeSaved() {
+    @Test func flopsAccountingAndComputeSaved() throws {
         let small = EvalScale.small().config(vocabularySize: 4096)
         // 12·L·d² = 393,216; forward = 2·393,216 + 2·128·4096 + 2·2·128·128 = 1,900,544; training = 3×.
         #expect(EvalFLOPs.nonEmbeddingParameters(small) == 393_216)
@@ -409,6 +435,25 @@ import ShardIO
             lossAtEqualCompute: 0, flopsToUnfilteredFinal: nil, computeSaved: nil, reused: false, seconds: 0, curve: [])
         #expect(arm.selectionFlops(atTokens: 500) == 60)
         #expect(arm.selectionFlops(atTokens: 2000) == 110)
+
+        // Budget-matched saving: final losses of LMs on several budgets, in FLOPs order whatever the input order;
+        // interpolated between the last budget above the target and the first at or below it.
+        let finals: [(flops: Double, loss: Double)] = [(100, 5.0), (60, 5.4), (80, 5.2)]
+        let between = try #require(EvalReport.budgetMatchedSaving(target: 5.1, budget: 100, runs: finals))
+        #expect(abs(between.saved - 0.1) < 1e-12 && !between.lowerBound)
+        let bound = try #require(EvalReport.budgetMatchedSaving(target: 5.5, budget: 100, runs: finals))
+        #expect(abs(bound.saved - 0.4) < 1e-12 && bound.lowerBound)
+        #expect(EvalReport.budgetMatchedSaving(target: 4.9, budget: 100, runs: finals) == nil)
+
+        // Budget steps: the most whole steps whose training plus pro-rata scoring fit in the share; past the kept
+        // tokens scoring stops growing.
+        let scale = EvalScale(name: "t", dModel: 8, nLayers: 1, nHeads: 2, contextLength: 10, batchSize: 1, tokens: 100, learningRate: 1e-3)
+        // 10 steps of 10 tokens at 1 FLOP/token = 100; half = 50; with scoring 20 over 100 kept tokens: n·10·1.2 ≤ 50 → 4.
+        #expect(EvalStage.budgetSteps(0.5, scale: scale, trainingPerToken: 1, scoringFlops: 20, keptTokens: 100) == 4)
+        // Kept tokens 20: scoring 20 is all charged after 2 steps; n·10 + 20 ≤ 50 → 3.
+        #expect(EvalStage.budgetSteps(0.5, scale: scale, trainingPerToken: 1, scoringFlops: 20, keptTokens: 20) == 3)
+        #expect(EvalStage.budgetSteps(0.5, scale: scale, trainingPerToken: 1, scoringFlops: 0, keptTokens: 1) == 5)
+        #expect(scale.withSteps(4).steps == 4 && scale.withSteps(4).warmupSteps == 1)
     }
 
     @Test func heuristicRulesOnHandMadeDocuments() {

@@ -59,5 +59,15 @@ import Testing
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--arms", "datarater,bogus"]) }
         #expect(throws: (any Error).self) { try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--scales", "huge"]) }
+        // Budgets: 0.75 by default when datarater and unfiltered are both evaluated, none otherwise; explicit ones checked.
+        #expect(eval.budgetShares == [0.75])
+        let subset = try #require(try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--arms", "datarater,random"]) as? DataRaterCommand.Eval)
+        #expect(subset.budgetShares == [])
+        let shares = try #require(try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--budgets", "0.6, 0.9"]) as? DataRaterCommand.Eval)
+        #expect(shares.budgetShares == [0.6, 0.9])
+        #expect((try DataRaterCommand.parseAsRoot(["eval", "runs/x", "--budgets", "none"]) as? DataRaterCommand.Eval)?.budgetShares == [])
+        for bad in [["--budgets", "1"], ["--budgets", "0"], ["--budgets", "x"], ["--budgets", "0.5", "--arms", "datarater,random"]] {
+            #expect(throws: (any Error).self, "\(bad)") { try DataRaterCommand.parseAsRoot(["eval", "runs/x"] + bad) }
+        }
     }
 }

@@ -12,6 +12,9 @@ Arms missing from some seed are shown for the seeds that have them; the mean col
 Then, per scale, every arm's final loss minus the unfiltered arm's and minus the random arm's in the same seed
 (paired differences, which share the seed's initialisation, data order and validation rows), per seed, mean ± sd,
 median (one LM's loss spike moves a mean of a few seeds far), and in how many seeds the arm ends lower.
+Last, when the reports hold budget runs (`eval --budgets`: the DataRater set on a share of the unfiltered FLOPs,
+each LM to the end of its own schedule): their final losses per seed, paired with unfiltered's, and the
+budget-matched compute saved per seed (as each report states it) and on the seed-mean final losses.
 """
 import json
 import statistics
@@ -40,6 +43,13 @@ def loss_at(x, curve):
 
 def selection_flops(arm, tokens):
     return arm["selection_fixed_flops"] + arm["selection_scoring_flops"] * min(1.0, tokens / max(1, arm["available_tokens"]))
+
+
+def budget_matched_saving(target, budget, runs):
+    """`EvalReport.budgetMatchedSaving`: (saved, lower_bound) from final (flops, loss) pairs, or None."""
+    runs = sorted(runs)
+    flops = tokens_to_reach(target, runs)
+    return None if flops is None else (1 - flops / budget, runs[0][1] <= target)
 
 
 def pct(x):
@@ -108,6 +118,40 @@ def main(paths):
                 print(f"| {arm} | " + " | ".join(f"{x:+.4f}" if x is not None else "—" for x in diffs)
                       + f" | {spread} | {median} | {below} |")
             print()
+        budget_table(seeds, scales, found)
+
+
+def budget_table(seeds, scales, found):
+    """Budget runs (the DataRater set on a share of the unfiltered FLOPs) against the unfiltered final loss."""
+    if not all(s and s.get("budget_runs") for s in scales) or not all(found.get("unfiltered", [None])) or not all(found.get("datarater", [None])):
+        return
+    fractions = sorted(set.intersection(*(set(b["fraction"] for b in s["budget_runs"]) for s in scales)))
+    if not fractions:
+        return
+    runs = {f: [next(b for b in s["budget_runs"] if b["fraction"] == f)["run"] for s in scales] for f in fractions}
+    unfiltered, datarater = found["unfiltered"], found["datarater"]
+    print("| DataRater set, to the end of its schedule on | " + " | ".join(f"seed {s}" for s in seeds)
+          + " | mean ± sd | − unfiltered's, mean ± sd | reaches it |")
+    print("|---|" + "---:|" * len(seeds) + "---:|---:|---:|")
+    rows = [(f"{f * 100:.0f}% of unfiltered's FLOPs", runs[f]) for f in fractions] + [("the full budget (datarater arm)", datarater)]
+    for label, arms in rows:
+        finals = [a["final_loss"] for a in arms]
+        diffs = [a["final_loss"] - u["final_loss"] for a, u in zip(arms, unfiltered)]
+        sd = lambda xs: statistics.stdev(xs) if len(xs) > 1 else 0.0
+        print(f"| {label} | " + " | ".join(f"{x:.4f}" for x in finals) + f" | {statistics.fmean(finals):.4f} ± {sd(finals):.4f} | "
+              + f"{statistics.fmean(diffs):+.4f} ± {sd(diffs):.4f} | {sum(d <= 0 for d in diffs)}/{len(diffs)} |")
+    print()
+    per_seed = []
+    for s in scales:
+        saved = s.get("budget_matched_compute_saved")
+        per_seed.append("never" if saved is None else ("≥ " if s.get("budget_matched_is_lower_bound") else "") + pct(saved))
+    target = statistics.fmean(u["final_loss"] for u in unfiltered)
+    budget = statistics.fmean(u["total_flops"] for u in unfiltered)
+    mean_runs = [(statistics.fmean(a["total_flops"] for a in arms), statistics.fmean(a["final_loss"] for a in arms)) for _, arms in rows]
+    matched = budget_matched_saving(target, budget, mean_runs)
+    mean_text = "never" if matched is None else ("at least " if matched[1] else "") + pct(matched[0])
+    print(f"Budget-matched compute saved per seed: {', '.join(per_seed)}; on the seed-mean final losses: **{mean_text}** "
+          f"(unfiltered's mean final loss {target:.4f}).\n")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,16 @@ public struct EvalReport: Codable, Sendable {
         }
     }
 
+    /// The DataRater arm trained again on a share of the unfiltered arm's FLOPs (`EvalStage.Options.budgets`), with
+    /// its own warm-up and cosine decay over fewer steps.
+    public struct BudgetRun: Codable, Sendable {
+        /// The share of the unfiltered arm's total FLOPs it was given (scoring included).
+        public var fraction: Double
+        public var steps: Int
+        /// Its run as an arm: curve, final loss, FLOPs (training plus scoring pro rata).
+        public var run: ArmReport
+    }
+
     public struct ScaleReport: Codable, Sendable {
         public var name: String
         public var model: ModelShape
@@ -63,7 +73,16 @@ public struct EvalReport: Codable, Sendable {
         public var evalTokens: Int
         public var arms: [ArmReport]
         public var unfilteredFinalLoss: Double?
+        /// Read off the DataRater arm's curve: the FLOPs at which it first passes the unfiltered final loss, part way
+        /// through its schedule (its learning rate not yet decayed there, so this understates what a run of that length saves).
         public var dataraterComputeSaved: Double?
+        /// The DataRater set on smaller budgets, in increasing FLOPs (absent in older reports).
+        public var budgetRuns: [BudgetRun]?
+        /// Compute saved by LMs trained to the end of their schedules: see `budgetMatchedSaving`. Nil when no
+        /// budget, not even the full one, reaches the unfiltered final loss, or no budget was run.
+        public var budgetMatchedComputeSaved: Double?
+        /// True when the smallest budget already reaches the unfiltered final loss: the saving is at least this.
+        public var budgetMatchedIsLowerBound: Bool?
         public var summary: String
     }
 
@@ -134,6 +153,16 @@ public struct EvalReport: Codable, Sendable {
         return curve.last!.loss
     }
 
+    /// Compute saved to reach `target` by LMs each trained to the end of its own schedule: `runs` are the final
+    /// (total FLOPs, loss) of the DataRater set's LMs on every budget, the full one included. The FLOPs at which the
+    /// final losses, in increasing FLOPs, first reach `target` (linear between neighbouring budgets, as
+    /// `tokensToReach`), as a saving against `budget`; `lowerBound` when the smallest budget already reaches it.
+    public static func budgetMatchedSaving(target: Double, budget: Double, runs: [(flops: Double, loss: Double)]) -> (saved: Double, lowerBound: Bool)? {
+        let sorted = runs.sorted { $0.flops < $1.flops }
+        guard let flops = tokensToReach(target, curve: sorted.map { ($0.flops, $0.loss) }) else { return nil }
+        return (1 - flops / budget, sorted[0].loss <= target)
+    }
+
     static let convention = """
         training FLOPs = 3 × forward per token × tokens trained; forward per token = 2·12·L·d² + 2·d·V + 2·L·n_ctx·d \
         (non-embedding weights, tied output projection, attention). Selection FLOPs: DataRater arm, scoring = \
@@ -165,9 +194,7 @@ public struct EvalReport: Codable, Sendable {
         for (s, scale) in options.scales.enumerated() {
             let c = scale.config(vocabularySize: corpus.vocabularySize)
             let perToken = EvalFLOPs.lmTrainingPerToken(c)
-            var arms: [ArmReport] = []
-            for arm in options.arms {
-                guard let (armRun, reused) = runs[.arm(scale: s, arm: arm)] else { continue }
+            func armReport(_ arm: EvalArm, _ armRun: EvalStage.ArmRun, reused: Bool) -> ArmReport {
                 var fixed = 0.0, scoring = 0.0
                 if arm == .datarater { scoring = raterPool }
                 if arm.usesReference, let reference { fixed = reference.trainingFlops; scoring = reference.scoringFlops }
@@ -183,7 +210,15 @@ public struct EvalReport: Codable, Sendable {
                                       totalFlops: training + selection, loss: p.loss, perSource: p.perSource)
                 }
                 report.totalFlops = report.curve.last?.totalFlops ?? 0
-                arms.append(report)
+                return report
+            }
+            var arms: [ArmReport] = []
+            for arm in options.arms {
+                if let (armRun, reused) = runs[.arm(scale: s, arm: arm)] { arms.append(armReport(arm, armRun, reused: reused)) }
+            }
+            var budgetRuns = Set(options.budgets).sorted().compactMap { f in
+                runs[.budget(scale: s, fraction: f)].map { BudgetRun(fraction: f, steps: $0.0.trainedTokens / scale.tokensPerStep,
+                                                                     run: armReport(.datarater, $0.0, reused: $0.reused)) }
             }
             let unfiltered = arms.first { $0.arm == .unfiltered }
             if let unfiltered {
@@ -199,6 +234,20 @@ public struct EvalReport: Codable, Sendable {
                 }
             }
             let dr = arms.first { $0.arm == .datarater }
+            var matched: (saved: Double, lowerBound: Bool)?
+            if let unfiltered, let dr, !budgetRuns.isEmpty {
+                for i in budgetRuns.indices {
+                    let run = budgetRuns[i].run
+                    budgetRuns[i].run.lossAtEqualCompute = loss(at: unfiltered.totalFlops, curve: run.curve.map { ($0.totalFlops, $0.loss) })
+                    if let t = tokensToReach(unfiltered.finalLoss, curve: run.curve.map { (Double($0.tokens), $0.loss) }) {
+                        let flops = perToken * t + run.selectionFlops(atTokens: t)
+                        budgetRuns[i].run.flopsToUnfilteredFinal = flops
+                        budgetRuns[i].run.computeSaved = 1 - flops / unfiltered.totalFlops
+                    }
+                }
+                matched = budgetMatchedSaving(target: unfiltered.finalLoss, budget: unfiltered.totalFlops,
+                                              runs: (budgetRuns.map(\.run) + [dr]).map { ($0.totalFlops, $0.finalLoss) })
+            }
             var summary = "\(scale.name): "
             if let dr, let unfiltered {
                 if let saved = dr.computeSaved {
@@ -219,6 +268,19 @@ public struct EvalReport: Codable, Sendable {
                         : "; at equal compute it beats " + beaten.joined(separator: ", ")
                             + (notBeaten.isEmpty ? "" : ", not " + notBeaten.joined(separator: ", "))
                 }
+                if !budgetRuns.isEmpty {
+                    let shares = budgetRuns.map { String(format: "%.0f%%", $0.run.totalFlops / unfiltered.totalFlops * 100) }.joined(separator: ", ")
+                    summary += "; trained to the end of its schedule on \(shares) of the unfiltered FLOPs, it "
+                    switch matched {
+                    case let (saved, true)?:
+                        summary += String(format: "reaches the unfiltered final loss on every budget: at least %.1f%% fewer FLOPs", saved * 100)
+                    case let (saved, false)?:
+                        summary += String(format: "reaches the unfiltered final loss with %.1f%% %@ FLOPs", abs(saved) * 100, saved >= 0 ? "fewer" : "more")
+                    case nil:
+                        summary += "does not reach the unfiltered final loss on any budget, the full one included"
+                    }
+                    summary += " (" + budgetRuns.map { String(format: "%.0f%%: %.4f", $0.fraction * 100, $0.run.finalLoss) }.joined(separator: ", ") + ")"
+                }
             } else {
                 summary += "the datarater and unfiltered arms are both needed for compute saved"
             }
@@ -226,7 +288,9 @@ public struct EvalReport: Codable, Sendable {
                 name: scale.name, model: ModelShape(c), batchSize: scale.batchSize, steps: scale.steps, trainedTokens: scale.trainedTokens,
                 trainingFlopsPerToken: perToken, peakLearningRate: scale.learningRate, warmupSteps: scale.warmupSteps,
                 evalRows: evalSets[s].rows.count, evalTokens: evalSets[s].tokens, arms: arms,
-                unfilteredFinalLoss: unfiltered?.finalLoss, dataraterComputeSaved: dr?.computeSaved, summary: summary))
+                unfilteredFinalLoss: unfiltered?.finalLoss, dataraterComputeSaved: dr?.computeSaved,
+                budgetRuns: budgetRuns.isEmpty ? nil : budgetRuns, budgetMatchedComputeSaved: matched?.saved,
+                budgetMatchedIsLowerBound: matched?.lowerBound, summary: summary))
         }
         let ref = reference.map {
             ReferenceSummary(model: ModelShape(options.reference.config(vocabularySize: corpus.vocabularySize)), split: Split.outer.rawValue,
@@ -263,7 +327,12 @@ enum EvalOutput {
     }
 
     static func csvRows(_ r: EvalReport) -> Int {
-        r.scales.reduce(0) { $0 + $1.arms.reduce(0) { $0 + $1.curve.reduce(0) { $0 + 1 + $1.perSource.count } } }
+        r.scales.reduce(0) { $0 + curves($1).reduce(0) { $0 + $1.1.curve.reduce(0) { $0 + 1 + $1.perSource.count } } }
+    }
+
+    /// Every curve of a scale with its name: the arms, then the DataRater's smaller budgets (`datarater-budget-0.75`).
+    static func curves(_ scale: EvalReport.ScaleReport) -> [(String, EvalReport.ArmReport)] {
+        scale.arms.map { ($0.arm.rawValue, $0) } + (scale.budgetRuns ?? []).map { (EvalStage.budgetVariant($0.fraction), $0.run) }
     }
 
     static func csvField(_ s: String) -> String {
@@ -274,9 +343,9 @@ enum EvalOutput {
     static func csv(_ r: EvalReport) -> String {
         var lines = ["scale,arm,step,tokens,training_flops,selection_flops,total_flops,source,loss"]
         for scale in r.scales {
-            for arm in scale.arms {
+            for (name, arm) in curves(scale) {
                 for p in arm.curve {
-                    let head = "\(csvField(scale.name)),\(arm.arm.rawValue),\(p.step),\(p.tokens),\(sci(p.trainingFlops)),\(sci(p.selectionFlops)),\(sci(p.totalFlops))"
+                    let head = "\(csvField(scale.name)),\(name),\(p.step),\(p.tokens),\(sci(p.trainingFlops)),\(sci(p.selectionFlops)),\(sci(p.totalFlops))"
                     lines.append(head + ",all," + String(format: "%.6f", p.loss))
                     for s in p.perSource { lines.append(head + ",\(csvField(s.source)),\(String(format: "%.6f", s.loss))") }
                 }
@@ -326,6 +395,19 @@ enum EvalOutput {
                     }.joined(separator: " | ") + " |\n"
                 }
             }
+            if let budgets = scale.budgetRuns, let unfiltered = scale.arms.first(where: { $0.arm == .unfiltered }),
+               let dr = scale.arms.first(where: { $0.arm == .datarater }) {
+                out += "\nThe DataRater set on smaller budgets, each LM trained to the end of its own schedule (warm-up and cosine decay "
+                out += "over its steps), against the unfiltered final loss \(String(format: "%.4f", unfiltered.finalLoss)):\n\n"
+                out += "| budget (share of unfiltered's FLOPs) | steps | total FLOPs | of unfiltered's | final loss | − unfiltered's |\n|---|---:|---:|---:|---:|---:|\n"
+                for (budget, steps, run) in budgets.map({ (String(format: "%.0f%%", $0.fraction * 100), $0.steps, $0.run) }) + [("the datarater arm", scale.steps, dr)] {
+                    out += String(format: "| %@ | %d | %.3g | %.1f%% | %.4f | %+.4f |\n", budget, steps, run.totalFlops,
+                                  run.totalFlops / unfiltered.totalFlops * 100, run.finalLoss, run.finalLoss - unfiltered.finalLoss)
+                }
+                out += "\nCompute saved, budget-matched: " + (scale.budgetMatchedComputeSaved.map {
+                    (scale.budgetMatchedIsLowerBound == true ? "at least " : "") + pct($0)
+                } ?? "never (no budget reaches the unfiltered final loss)") + "; read off the full run's curve: \(pct(scale.dataraterComputeSaved)).\n"
+            }
             out += "\n\(scale.summary).\n"
         }
         return out
@@ -340,7 +422,7 @@ enum EvalOutput {
     /// starts after the first evaluation so the initial loss does not flatten the curves.
     static func svg(_ scale: EvalReport.ScaleReport) -> String {
         let w = 820.0, h = 440.0, left = 70.0, right = 170.0, top = 30.0, bottom = 50.0
-        let points = scale.arms.flatMap { $0.curve.dropFirst() }
+        let points = curves(scale).flatMap { $0.1.curve.dropFirst() }
         let xMax = max(1, points.map(\.totalFlops).max() ?? 1)
         var yLo = points.map(\.loss).min() ?? 0, yHi = points.map(\.loss).max() ?? 1
         if yHi - yLo < 1e-9 { yHi = yLo + 1 }
@@ -371,6 +453,17 @@ enum EvalOutput {
             let ly = top + 16 + Double(i) * 18
             s += "<line x1=\"\(f(w - right + 12))\" y1=\"\(f(ly - 4))\" x2=\"\(f(w - right + 32))\" y2=\"\(f(ly - 4))\" stroke=\"\(color)\" stroke-width=\"2.5\"/>"
             s += "<text x=\"\(f(w - right + 38))\" y=\"\(f(ly))\" font-size=\"12\" font-family=\"sans-serif\">\(arm.arm.rawValue)</text>"
+        }
+        for (i, budget) in (scale.budgetRuns ?? []).enumerated() {
+            let color = colors[.datarater]!
+            let path = budget.run.curve.dropFirst().map { "\(f(X($0.totalFlops))),\(f(Y($0.loss)))" }.joined(separator: " ")
+            s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\" points=\"\(path)\"/>"
+            if let end = budget.run.curve.last {
+                s += "<circle cx=\"\(f(X(end.totalFlops)))\" cy=\"\(f(Y(end.loss)))\" r=\"3.5\" fill=\"\(color)\"/>"
+            }
+            let ly = top + 16 + Double(scale.arms.count + i) * 18
+            s += "<line x1=\"\(f(w - right + 12))\" y1=\"\(f(ly - 4))\" x2=\"\(f(w - right + 32))\" y2=\"\(f(ly - 4))\" stroke=\"\(color)\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>"
+            s += "<text x=\"\(f(w - right + 38))\" y=\"\(f(ly))\" font-size=\"12\" font-family=\"sans-serif\">datarater, \(String(format: "%.0f%%", budget.fraction * 100)) FLOPs</text>"
         }
         return s + "</svg>\n"
     }

@@ -30,6 +30,10 @@ public enum EvalStage {
         public var minRowsPerSource = 4
         /// The reference LM of the perplexity arms: its shape and training tokens (on the outer split).
         public var reference: EvalScale = .small(tokens: 1_000_000)
+        /// Shares of the unfiltered arm's total FLOPs at which the DataRater arm is trained again, scoring included,
+        /// each LM with its own warm-up and cosine decay over its fewer steps: the direct test of reaching the
+        /// unfiltered final loss with fewer FLOPs (an LM given that compute, trained to the end of its schedule).
+        public var budgets: [Double] = []
         public var progressInterval = 10.0
         public init() {}
     }
@@ -42,6 +46,14 @@ public enum EvalStage {
         let started = Clock.now()
         guard !options.scales.isEmpty, !options.arms.isEmpty else {
             throw CurationError(.badArguments, "eval needs at least one scale and one arm", hint: "pass --scales small,base and --arms datarater,unfiltered")
+        }
+        guard options.budgets.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw CurationError(.badArguments, "eval budgets are shares of the unfiltered arm's FLOPs, above 0 and below 1: \(options.budgets)",
+                                hint: "pass --budgets 0.75 (or several, 0.6,0.75,0.9), or --budgets none")
+        }
+        guard options.budgets.isEmpty || (options.arms.contains(.datarater) && options.arms.contains(.unfiltered)) else {
+            throw CurationError(.badArguments, "eval budgets retrain the datarater arm and compare it with the unfiltered arm's final loss",
+                                hint: "add datarater and unfiltered to --arms, or pass --budgets none")
         }
         let manifest = try Manifest.load(run)
         let splits = try splitRule(run, manifest: manifest)
@@ -76,6 +88,7 @@ public enum EvalStage {
             "eval_tokens": String(options.evalTokens), "min_rows_per_source": String(options.minRowsPerSource),
             "reference": String(decoding: try JSONFiles.encode(options.reference), as: UTF8.self),
             "token_shards": Checksum.of(tokenShards.map(\.sha256).joined()), "format_version": "1",
+            "budgets": options.budgets.map { String($0) }.joined(separator: ","),
         ])
         try Manifest.markRunning(run, stage: name, command: command, configuration: configuration,
                                  inputs: tokenShards.map { InputRecord(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) })
@@ -130,7 +143,26 @@ public enum EvalStage {
     enum Job: Sendable, Hashable {
         case reference
         case arm(scale: Int, arm: EvalArm)
+        /// The DataRater arm of a scale trained on a share of the unfiltered arm's FLOPs (`Options.budgets`).
+        case budget(scale: Int, fraction: Double)
     }
+
+    /// Steps of an LM on the DataRater set whose total FLOPs (training plus scoring charged pro rata, see
+    /// `EvalReport.ArmReport.selectionFlops(atTokens:)`) stay within `fraction` of the unfiltered arm's: the
+    /// largest n with n·B·(f + s/K) ≤ fraction · f · (the full budget's tokens), f the training FLOPs per token, s the
+    /// pool's scoring FLOPs, K the kept tokens and B the tokens per step. At least one step.
+    static func budgetSteps(_ fraction: Double, scale: EvalScale, trainingPerToken f: Double, scoringFlops s: Double, keptTokens K: Int) -> Int {
+        let allowed = fraction * f * Double(scale.trainedTokens)
+        var steps = max(1, Int((allowed / (Double(scale.tokensPerStep) * (f + s / Double(max(1, K))))).rounded(.down)))
+        // Past the kept tokens scoring is no longer charged per token: only then can more steps fit.
+        while Double(steps + 1) * Double(scale.tokensPerStep) * f + s * min(1, Double((steps + 1) * scale.tokensPerStep) / Double(max(1, K))) <= allowed {
+            steps += 1
+        }
+        return steps
+    }
+
+    /// How a budget's LM is named in progress lines and in `RUN/eval/runs/` (`base-datarater-budget-0.75.json`).
+    static func budgetVariant(_ fraction: Double) -> String { "datarater-budget-\(String(format: "%g", fraction))" }
 
     /// What one finished LM run stored in `RUN/eval/runs/`.
     struct ArmRun: Codable, Sendable {
@@ -247,17 +279,28 @@ public enum EvalStage {
         let order = options.scales.indices.sorted { EvalFLOPs.lmTrainingPerToken(options.scales[$0].config(vocabularySize: V)) * Double(options.scales[$0].trainedTokens)
             > EvalFLOPs.lmTrainingPerToken(options.scales[$1].config(vocabularySize: V)) * Double(options.scales[$1].trainedTokens) }
         for s in order { for arm in options.arms where !arm.usesReference { jobs.append(.arm(scale: s, arm: arm)) } }
+        for s in order { for f in Set(options.budgets).sorted(by: >) { jobs.append(.budget(scale: s, fraction: f)) } }
         for s in order { for arm in options.arms where arm.usesReference { jobs.append(.arm(scale: s, arm: arm)) } }
+        let scoring = raterConfig.map { EvalReport.scoringFlops(pool: corpus.pool, rater: $0).0 } ?? 0
+        let keptTokens = corpus.pool.filter(\.kept).reduce(0) { $0 + $1.range.count }
+        let budgetScales = Dictionary(uniqueKeysWithValues: jobs.compactMap { job -> (Job, EvalScale)? in
+            guard case let .budget(s, f) = job else { return nil }
+            let scale = options.scales[s], perToken = EvalFLOPs.lmTrainingPerToken(scale.config(vocabularySize: V))
+            return (job, scale.withSteps(budgetSteps(f, scale: scale, trainingPerToken: perToken, scoringFlops: scoring, keptTokens: keptTokens)))
+        })
+        func lmWork(_ scale: EvalScale, _ evalSet: EvalSet) -> Double {
+            let c = scale.config(vocabularySize: V)
+            return EvalFLOPs.lmTrainingPerToken(c) * Double(scale.trainedTokens)
+                + EvalFLOPs.lmForwardPerToken(c, context: c.contextLength) * Double(evalSet.tokens * (options.evals + 1))
+        }
         func work(_ job: Job) -> Double {
             switch job {
             case .reference:
                 let c = options.reference.config(vocabularySize: V)
                 return EvalFLOPs.lmTrainingPerToken(c) * Double(options.reference.trainedTokens)
                     + EvalFLOPs.lmForwardPerToken(c, context: c.contextLength) * Double(corpus.pool.count * (c.contextLength))
-            case let .arm(s, _):
-                let scale = options.scales[s], c = scale.config(vocabularySize: V)
-                return EvalFLOPs.lmTrainingPerToken(c) * Double(scale.trainedTokens)
-                    + EvalFLOPs.lmForwardPerToken(c, context: c.contextLength) * Double(evalSets[s].tokens * (options.evals + 1))
+            case let .arm(s, _): return lmWork(options.scales[s], evalSets[s])
+            case let .budget(s, _): return lmWork(budgetScales[job]!, evalSets[s])
             }
         }
         let workOf = Dictionary(uniqueKeysWithValues: jobs.map { ($0, work($0)) })
@@ -278,6 +321,11 @@ public enum EvalStage {
                         let (result, reused) = try armJob(run, options: options, scale: options.scales[s], arm: arm, corpus: corpus,
                                                           keepFraction: keepFraction, matchSources: matchSources, referenceLosses: losses, evalSet: evalSets[s],
                                                           tokenHash: tokenHash, meter: meter, work: workOf[job]!)
+                        board.finish(job, result, reused: reused)
+                    case let .budget(s, f):
+                        let (result, reused) = try armJob(run, options: options, scale: budgetScales[job]!, arm: .datarater, corpus: corpus,
+                                                          keepFraction: keepFraction, matchSources: matchSources, referenceLosses: nil, evalSet: evalSets[s],
+                                                          tokenHash: tokenHash, meter: meter, work: workOf[job]!, variant: budgetVariant(f))
                         board.finish(job, result, reused: reused)
                     }
                 } catch {
@@ -356,10 +404,11 @@ public enum EvalStage {
     }
 
     static func armJob(_ run: RunDirectory, options: Options, scale: EvalScale, arm: EvalArm, corpus: EvalCorpus, keepFraction: Double,
-                       matchSources: Bool, referenceLosses: [Float]?, evalSet: EvalSet, tokenHash: String, meter: Meter, work: Double) throws -> (ArmRun, Bool) {
+                       matchSources: Bool, referenceLosses: [Float]?, evalSet: EvalSet, tokenHash: String, meter: Meter, work: Double,
+                       variant: String? = nil) throws -> (ArmRun, Bool) {
         let selected = corpus.selection(arm, keepFraction: keepFraction, seed: options.seed, referenceLosses: referenceLosses,
                                         matchSources: matchSources)
-        let label = "\(scale.name)/\(arm.rawValue)"
+        let label = "\(scale.name)/\(variant ?? arm.rawValue)"
         guard !selected.isEmpty else {
             throw CurationError(.stageFailed, "\(label): no pool document passes this arm's selection",
                                 hint: "leave the arm out with --arms, or evaluate a larger run")
@@ -371,7 +420,7 @@ public enum EvalStage {
             "selection": Checksum.of(selected.map { corpus.pool[$0].id }.joined(separator: "\n")),
             "eval_set": Checksum.of(evalSet.ids.joined(separator: "\n") + "\n" + evalSet.rows.map { String($0.count) }.joined(separator: ",")),
         ]).hash
-        let path = runPath(run, "\(scale.name)-\(arm.rawValue)")
+        let path = runPath(run, "\(scale.name)-\(variant ?? arm.rawValue)")
         if let saved = try JSONFiles.read(ArmRun.self, from: path), saved.configHash == hash {
             meter.jobDone(work, "\(label): reused \(path)")
             return (saved, true)

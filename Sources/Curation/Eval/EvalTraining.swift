@@ -56,6 +56,14 @@ public struct EvalScale: Codable, Sendable, Hashable {
     public var trainedTokens: Int { steps * tokensPerStep }
     /// Steps of linear warm-up to the peak rate.
     public var warmupSteps: Int { Int((Double(steps) * warmupFraction).rounded()) }
+
+    /// The same LM and schedule over `steps` steps: warm-up and cosine decay stretched or shrunk to fit, as for an LM
+    /// whose whole budget is that many steps.
+    public func withSteps(_ steps: Int) -> EvalScale {
+        var scale = self
+        scale.tokens = max(1, steps) * tokensPerStep
+        return scale
+    }
 }
 
 /// FLOP conventions of the evaluation (a multiply-add is 2 FLOPs).

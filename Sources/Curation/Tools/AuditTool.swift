@@ -222,6 +222,10 @@ public enum AuditTool {
                 h += "<tr><td>\(a.arm.rawValue)</td><td class=n>\(a.documents)</td><td class=n>\(String(format: "%.4f", a.finalLoss))</td>"
                     + "<td class=n>\(a.lossAtEqualCompute.map { String(format: "%.4f", $0) } ?? "—")</td><td class=n>\(a.arm == .unfiltered ? "—" : EvalOutput.pct(a.computeSaved))</td></tr>"
             }
+            for b in scale.budgetRuns ?? [] {
+                h += "<tr><td>datarater, \(String(format: "%.0f%%", b.fraction * 100)) of unfiltered's FLOPs</td><td class=n>\(b.run.documents)</td>"
+                    + "<td class=n>\(String(format: "%.4f", b.run.finalLoss))</td><td class=n>—</td><td class=n>—</td></tr>"
+            }
             h += "</table>" + EvalOutput.svg(scale)
         }
         return h
