@@ -141,6 +141,15 @@ def budget_table(seeds, scales, found):
         print(f"| {label} | " + " | ".join(f"{x:.4f}" for x in finals) + f" | {statistics.fmean(finals):.4f} ± {sd(finals):.4f} | "
               + f"{statistics.fmean(diffs):+.4f} ± {sd(diffs):.4f} | {sum(d <= 0 for d in diffs)}/{len(diffs)} |")
     print()
+    # Against the full run's curve at the same FLOPs: what reading the curve assumes a shorter run would reach.
+    print("| budget | its final loss − the full datarater run's loss at the same FLOPs, per seed | mean ± sd |")
+    print("|---|---|---:|")
+    for f in fractions:
+        gaps = [b["final_loss"] - loss_at(b["total_flops"], [(p["total_flops"], p["loss"]) for p in full["curve"]])
+                for b, full in zip(runs[f], datarater)]
+        sd = statistics.stdev(gaps) if len(gaps) > 1 else 0.0
+        print(f"| {f * 100:.0f}% | " + ", ".join(f"{g:+.4f}" for g in gaps) + f" | {statistics.fmean(gaps):+.4f} ± {sd:.4f} |")
+    print()
     per_seed = []
     for s in scales:
         saved = s.get("budget_matched_compute_saved")

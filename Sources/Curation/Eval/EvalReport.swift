@@ -74,7 +74,9 @@ public struct EvalReport: Codable, Sendable {
         public var arms: [ArmReport]
         public var unfilteredFinalLoss: Double?
         /// Read off the DataRater arm's curve: the FLOPs at which it first passes the unfiltered final loss, part way
-        /// through its schedule (its learning rate not yet decayed there, so this understates what a run of that length saves).
+        /// through its schedule. An LM given only those FLOPs would run its own, shorter schedule; on the dev corpus such
+        /// LMs end well above the longer run's curve at the same step (EVAL.md), so this overstates the saving; see
+        /// `budgetMatchedComputeSaved`.
         public var dataraterComputeSaved: Double?
         /// The DataRater set on smaller budgets, in increasing FLOPs (absent in older reports).
         public var budgetRuns: [BudgetRun]?
