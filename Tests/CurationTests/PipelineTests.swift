@@ -157,7 +157,8 @@ import ShardIO
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.3...2.5, using: &generator))
+            let delay = Double.random(in: 0.3...2.5, using: &generator)
+            Thread.sleep(forTimeInterval: delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             // The stage process (and its workers) die with the runner: nothing still writes into the run.
@@ -166,7 +167,9 @@ import ShardIO
             #expect(survivors.output.isEmpty, "processes outlived the runner: \(survivors.output)")
             let resumed = try run([dataraterExecutable, "run", pipeline])
             #expect(resumed.status == 0, "\(resumed.error)")
-            #expect(try Self.outputs(dir.file("random\(round)")) == expected)
+            let outputs = try Self.outputs(dir.file("random\(round)"))
+            let differing = Set(outputs.keys).union(expected.keys).filter { outputs[$0] != expected[$0] }.sorted()
+            #expect(differing.isEmpty, "killed after \(String(format: "%.2f", delay)) s, outputs differ after resume: \(differing)")
         }
     }
 
