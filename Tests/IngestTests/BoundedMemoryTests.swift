@@ -78,11 +78,7 @@ func peakResidentMemory(_ arguments: [String]) throws -> (Int, String) {
     try process.run()
     var peak = 0
     while process.isRunning {
-        if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kb = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) {
-            peak = max(peak, kb * 1024)
-        }
+        peak = max(peak, residentMemory(of: String(process.processIdentifier)).hwm)
         usleep(10_000)
     }
     let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -92,9 +92,10 @@ func dolmaLine(id: String, text: String, source: String = "src", extra: String =
     return s
 }
 
-/// Current and peak resident memory of this process, in bytes, from /proc/self/status.
-func residentMemory() -> (rss: Int, hwm: Int) {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+/// Current and peak resident memory of a process (this one by default), in bytes, from /proc/PID/status; zeros
+/// when it cannot be read (the process has exited).
+func residentMemory(of pid: String = "self") -> (rss: Int, hwm: Int) {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
     var rss = 0
     var hwm = 0
     for line in status.split(separator: "\n") {
