@@ -223,30 +223,22 @@ public struct EvalReport: Codable, Sendable {
                                                                      run: armReport(.datarater, $0.0, reused: $0.reused)) }
             }
             let unfiltered = arms.first { $0.arm == .unfiltered }
-            if let unfiltered {
-                let target = unfiltered.finalLoss, budget = unfiltered.totalFlops
-                for i in arms.indices {
-                    let arm = arms[i]
-                    arms[i].lossAtEqualCompute = loss(at: budget, curve: arm.curve.map { ($0.totalFlops, $0.loss) })
-                    if let t = tokensToReach(target, curve: arm.curve.map { (Double($0.tokens), $0.loss) }) {
-                        let flops = perToken * t + arm.selectionFlops(atTokens: t)
-                        arms[i].flopsToUnfilteredFinal = flops
-                        arms[i].computeSaved = 1 - flops / budget
-                    }
+            // Every run (the arms and the budget runs) against the unfiltered arm's final loss and FLOPs.
+            func compare(_ run: inout ArmReport, with unfiltered: ArmReport) {
+                run.lossAtEqualCompute = loss(at: unfiltered.totalFlops, curve: run.curve.map { ($0.totalFlops, $0.loss) })
+                if let t = tokensToReach(unfiltered.finalLoss, curve: run.curve.map { (Double($0.tokens), $0.loss) }) {
+                    let flops = perToken * t + run.selectionFlops(atTokens: t)
+                    run.flopsToUnfilteredFinal = flops
+                    run.computeSaved = 1 - flops / unfiltered.totalFlops
                 }
+            }
+            if let unfiltered {
+                for i in arms.indices { compare(&arms[i], with: unfiltered) }
+                for i in budgetRuns.indices { compare(&budgetRuns[i].run, with: unfiltered) }
             }
             let dr = arms.first { $0.arm == .datarater }
             var matched: (saved: Double, lowerBound: Bool)?
             if let unfiltered, let dr, !budgetRuns.isEmpty {
-                for i in budgetRuns.indices {
-                    let run = budgetRuns[i].run
-                    budgetRuns[i].run.lossAtEqualCompute = loss(at: unfiltered.totalFlops, curve: run.curve.map { ($0.totalFlops, $0.loss) })
-                    if let t = tokensToReach(unfiltered.finalLoss, curve: run.curve.map { (Double($0.tokens), $0.loss) }) {
-                        let flops = perToken * t + run.selectionFlops(atTokens: t)
-                        budgetRuns[i].run.flopsToUnfilteredFinal = flops
-                        budgetRuns[i].run.computeSaved = 1 - flops / unfiltered.totalFlops
-                    }
-                }
                 matched = budgetMatchedSaving(target: unfiltered.finalLoss, budget: unfiltered.totalFlops,
                                               runs: (budgetRuns.map(\.run) + [dr]).map { ($0.totalFlops, $0.finalLoss) })
             }

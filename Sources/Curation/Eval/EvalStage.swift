@@ -147,17 +147,19 @@ public enum EvalStage {
         case budget(scale: Int, fraction: Double)
     }
 
-    /// Steps of an LM on the DataRater set whose total FLOPs (training plus scoring charged pro rata, see
-    /// `EvalReport.ArmReport.selectionFlops(atTokens:)`) stay within `fraction` of the unfiltered arm's: the
-    /// largest n with n·B·(f + s/K) ≤ fraction · f · (the full budget's tokens), f the training FLOPs per token, s the
-    /// pool's scoring FLOPs, K the kept tokens and B the tokens per step. At least one step.
+    /// Steps of an LM on the DataRater set whose total FLOPs (training plus scoring charged pro rata, as
+    /// `EvalReport.ArmReport.selectionFlops(atTokens:)` charges them) stay within `fraction` of the full budget's
+    /// training FLOPs: the most whole steps n with n·B·f + s·min(1, n·B/K) ≤ fraction · f · (the full budget's tokens),
+    /// f the training FLOPs per token, s the pool's scoring FLOPs, K the kept tokens, B the tokens per step. At least one.
     static func budgetSteps(_ fraction: Double, scale: EvalScale, trainingPerToken f: Double, scoringFlops s: Double, keptTokens K: Int) -> Int {
         let allowed = fraction * f * Double(scale.trainedTokens)
-        var steps = max(1, Int((allowed / (Double(scale.tokensPerStep) * (f + s / Double(max(1, K))))).rounded(.down)))
-        // Past the kept tokens scoring is no longer charged per token: only then can more steps fit.
-        while Double(steps + 1) * Double(scale.tokensPerStep) * f + s * min(1, Double((steps + 1) * scale.tokensPerStep) / Double(max(1, K))) <= allowed {
-            steps += 1
+        func flops(_ n: Int) -> Double {
+            let t = Double(n * scale.tokensPerStep)
+            return t * f + s * min(1, t / Double(max(1, K)))
         }
+        // Training alone bounds n from above; scoring takes a few steps off that.
+        var steps = max(1, Int((allowed / (Double(scale.tokensPerStep) * f)).rounded(.down)))
+        while steps > 1 && flops(steps) > allowed { steps -= 1 }
         return steps
     }
 
