@@ -12,8 +12,9 @@ extension DataRaterCommand {
         @Argument(help: "The run directory.")
         var runDirectory: String
 
-        @Option(help: "Directory holding datarater.safetensors and datarater.json (default RUN/model).")
-        var model: String?
+        @Option(help: ArgumentHelp("Directory holding datarater.safetensors and datarater.json (default RUN/model).",
+                                   discussion: "Repeat to score with an ensemble: each DataRater's scores are standardized on a calibration sample of the run and averaged."))
+        var model: [String] = []
 
         @Option(name: .customLong("batch-rows"), help: "Chunks scored per forward pass (part of the scorer's identity).")
         var batchRows: Int = ScoreStage.Options.defaultBatchRows
@@ -22,7 +23,7 @@ extension DataRaterCommand {
 
         func run() throws {
             var options = ScoreStage.Options()
-            options.modelDirectory = model
+            options.modelDirectories = model
             options.batchRows = batchRows
             options.workers = workers.workers
             options.rank = workers.rank

@@ -32,7 +32,8 @@ public struct SplitRule: Codable, Sendable, Hashable {
         return .innerTrain
     }
 
-    static func hash(_ id: String) -> UInt64 {
+    /// FNV-1a-64 of the id's UTF-8 bytes, finalized with SplitMix64's mixer.
+    public static func hash(_ id: String) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in id.utf8 {
             h ^= UInt64(byte)

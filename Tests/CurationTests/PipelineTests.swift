@@ -50,6 +50,14 @@ import ShardIO
         #expect(steps[3].arguments == ["threshold", "out", "--discard", "0.25", "--rule", "batch-top-k", "--per-source", "--batch-size", "64"])
         #expect(steps[5].arguments == ["audit", "out"])
         #expect(pipeline.steps(runDirectory: "elsewhere")[0].arguments[4] == "elsewhere")
+        // A list of models scores with an ensemble.
+        let ensemble = try PipelineFile.parse("""
+            inputs: [in/a]
+            run: out
+            model: [a/model, b/model]
+            threshold: {discard: 0.25}
+            """, file: "p.yaml")
+        #expect(ensemble.steps().first { $0.stage == "score" }?.arguments == ["score", "out", "--model", "a/model", "--model", "b/model"])
     }
 
     @Test func mistakesAreErrorsWithTheLine() throws {

@@ -21,17 +21,22 @@ import Tensor
         try TrainTokenizerStage.run(run, options: tokenizerOptions, command: ["test"])
         try TokenizeStage.run(run, options: .init(), command: ["test"])
         let sha = try Manifest.load(run).stages["tokenize"]!.configuration["tokenizer_sha256"]!
+        try Self.saveRandomRater(in: TrainStage.modelDirectory(run), tokenizerSHA: sha, seed: 3)
+        return run
+    }
+
+    /// A random DataRater of 300 ids (its head spread so that scores differ) saved in `directory`.
+    static func saveRandomRater(in directory: String, tokenizerSHA: String, seed: UInt64, chunkLength: Int = 32) throws {
         let config = LMConfig(vocabSize: 300, dModel: 16, nLayers: 1, nHeads: 2, contextLength: 32)
         let encoder = try DataRaterEncoder<Float>(config: config)
         var parameters: [Float] = []
-        encoder.initialize(parameters: &parameters, seed: 3)
-        var rng = SplitMix64(seed: 4)
+        encoder.initialize(parameters: &parameters, seed: seed)
+        var rng = SplitMix64(seed: seed + 1)
         for i in encoder.layout["head.weight"]!.range { parameters[i] = Float(rng.next() % 1000) / 500 - 1 }
-        let model = DataRaterModelConfig(model: config, chunking: ChunkingRule(chunkLength: 32, maxChunks: 3),
-                                         tokenizerSHA256: sha, metaSteps: 0, seed: 0)
-        try FileIO.createDirectory(TrainStage.modelDirectory(run))
-        try Checkpoint.save(parameters: parameters, layout: encoder.layout, config: model, directory: TrainStage.modelDirectory(run))
-        return run
+        let model = DataRaterModelConfig(model: config, chunking: ChunkingRule(chunkLength: chunkLength, maxChunks: 3),
+                                         tokenizerSHA256: tokenizerSHA, metaSteps: 0, seed: 0)
+        try FileIO.createDirectory(directory)
+        try Checkpoint.save(parameters: parameters, layout: encoder.layout, config: model, directory: directory)
     }
 
     @Test func twoWorkersScoreExactlyLikeOne() throws {
@@ -81,5 +86,71 @@ import Tensor
 
     static func score(_ run: RunDirectory, workers: Int, environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String) {
         try CurationTests.run([dataraterExecutable, "score", run.root, "--workers", String(workers)], environment: environment)
+    }
+
+    /// `--model A --model B`: each DataRater standardized on the calibration sample, then averaged; the same in
+    /// any worker layout; both checkpoints in the manifest, and `eval` charges both.
+    @Test func anEnsembleAveragesStandardizedScoresOfEveryDataRater() throws {
+        let dir = TemporaryDirectory()
+        let one = try preparedRun(dir, name: "one"), two = try preparedRun(dir, name: "two")
+        let sha = try Manifest.load(one).stages["tokenize"]!.configuration["tokenizer_sha256"]!
+        let second = dir.file("second")
+        try Self.saveRandomRater(in: second, tokenizerSHA: sha, seed: 11, chunkLength: 16)
+        let models = ["--model", TrainStage.modelDirectory(one), "--model", second]
+        let a = try run([dataraterExecutable, "score", one.root] + models)
+        let b = try run([dataraterExecutable, "score", two.root, "--workers", "2"] + models)
+        #expect(a.status == 0 && b.status == 0, "\(a.error) \(b.error)")
+        #expect(try digests(one.scoresDirectory) == (try digests(two.scoresDirectory)))
+
+        // Every score is the mean of the two DataRaters' standardized scores, with their statistics on the sample.
+        let tokens = try ShardVerification.verifiedOutputs(of: "tokenize", prefix: "tokens/", in: one)
+        let documents = try Manifest.load(one).stages["tokenize"]!.counts["documents"]!
+        var ensemble = try RaterEnsemble(directories: [TrainStage.modelDirectory(one), second], run: one, tokenizerSHA: sha, batchRows: 8)
+        try ensemble.calibrate(run: one, tokenShards: tokens, documents: documents, sampleSize: documents / 2)
+        #expect(ensemble.calibrationDocuments > documents / 4 && ensemble.calibrationDocuments < documents * 3 / 4)
+        try ensemble.calibrate(run: one, tokenShards: tokens, documents: documents)
+        #expect(ensemble.calibrationDocuments == documents)
+        var all: [[Int32]] = []
+        for shard in tokens {
+            var reader = try TokenShardReader(path: one.path(shard.path))
+            while let record = try reader.next() { all.append(record.tokens.map { Int32(bitPattern: $0) }) }
+        }
+        var expected = [Double](repeating: 0, count: all.count)
+        for member in ensemble.members {
+            let raw = try member.scorer.score(documents: all).map(Double.init)
+            let mean = raw.reduce(0, +) / Double(raw.count)
+            let sd = (raw.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(raw.count - 1)).squareRoot()
+            #expect(abs(Double(member.mean) - mean) < 1e-5 && abs(Double(member.deviation) - sd) < 1e-5 * max(1, sd))
+            for i in raw.indices { expected[i] += (raw[i] - mean) / sd / 2 }
+        }
+        var written: [Double] = []
+        for index in try ShardVerification.verifiedOutputs(of: "shard", prefix: "docs/", in: one).indices {
+            var scores = try JSONLShardReader(path: one.scoreShard(index))
+            while let (_, score) = try scores.next({ try ScoreLine.parse($0) }) { written.append(Double(score)) }
+        }
+        #expect(written.count == expected.count)
+        #expect(zip(written, expected).allSatisfy { abs($0 - $1) < 1e-4 }, "ensemble scores differ from the standardized mean")
+        // Standardized: the ensemble's scores over the whole corpus have mean 0 here (the sample is the corpus).
+        #expect(abs(written.reduce(0, +) / Double(written.count)) < 1e-3)
+
+        let stage = try #require(try Manifest.load(one).stages["score"])
+        #expect(stage.configuration["checkpoint_sha256"]?.split(separator: ",").count == 2)
+        #expect(stage.configuration["chunk_length"] == "32,16")
+        #expect(stage.configuration["calibration_documents"] == String(documents))
+        #expect(stage.inputs.filter { $0.path.hasSuffix("datarater.safetensors") }.count == 2)
+        let raters = try EvalStage.raterModels(one, manifest: try Manifest.load(one))
+        #expect(raters.map(\.chunking.chunkLength) == [32, 16])
+
+        // Rescoring with one DataRater replaces the ensemble's scores (another scorer identity).
+        #expect(try run([dataraterExecutable, "score", two.root]).status == 0)
+        #expect(try digests(one.scoresDirectory) != (try digests(two.scoresDirectory)))
+
+        // A checkpoint named twice, or the same checkpoint in two places, is refused before any work.
+        let twice = try run([dataraterExecutable, "score", one.root, "--model", second, "--model", second])
+        #expect(twice.status != 0 && twice.error.contains("named twice"), "\(twice.error)")
+        let copy = dir.file("copy")
+        try FileManager.default.copyItem(atPath: second, toPath: copy)
+        let same = try run([dataraterExecutable, "score", one.root, "--model", second, "--model", copy])
+        #expect(same.status != 0 && same.error.contains("same checkpoint"), "\(same.error)")
     }
 }

@@ -174,24 +174,29 @@ public struct EvalReport: Codable, Sendable {
         pool's scoring. Meta-training the DataRater is not charged.
         """
 
-    /// FLOPs of scoring every pool document under the DataRater's chunking rule, and the tokens scored.
-    static func scoringFlops(pool: [EvalCorpus.PoolDocument], rater: DataRaterModelConfig) -> (Double, Int) {
+    /// FLOPs of scoring every pool document with every DataRater that scored the run (several for an ensemble),
+    /// each under its own chunking rule, and the pool tokens read (once, however many DataRaters read them).
+    static func scoringFlops(pool: [EvalCorpus.PoolDocument], raters: [DataRaterModelConfig]) -> (Double, Int) {
         var flops = 0.0, tokens = 0
-        for document in pool {
-            let n = document.range.count
-            for k in 0..<rater.chunking.chunkCount(tokenCount: n) {
-                let length = max(1, rater.chunking.chunk(k, tokenCount: n).count)
-                flops += EvalFLOPs.raterChunk(rater.model, tokens: length)
-                tokens += length
+        for rater in raters {
+            var read = 0
+            for document in pool {
+                let n = document.range.count
+                for k in 0..<rater.chunking.chunkCount(tokenCount: n) {
+                    let length = max(1, rater.chunking.chunk(k, tokenCount: n).count)
+                    flops += EvalFLOPs.raterChunk(rater.model, tokens: length)
+                    read += length
+                }
             }
+            tokens = max(tokens, read)
         }
         return (flops, tokens)
     }
 
     static func assemble(run: RunDirectory, options: EvalStage.Options, corpus: EvalCorpus, keepFraction: Double, matchSources: Bool,
-                         raterConfig: DataRaterModelConfig?, evalSets: [EvalSet], runs: [EvalStage.Job: (EvalStage.ArmRun, reused: Bool)],
+                         raters: [DataRaterModelConfig], evalSets: [EvalSet], runs: [EvalStage.Job: (EvalStage.ArmRun, reused: Bool)],
                          reference: EvalStage.ReferenceRun?) -> EvalReport {
-        let (raterPool, scoredTokens) = raterConfig.map { scoringFlops(pool: corpus.pool, rater: $0) } ?? (0, 0)
+        let (raterPool, scoredTokens) = scoringFlops(pool: corpus.pool, raters: raters)
         var scales: [ScaleReport] = []
         for (s, scale) in options.scales.enumerated() {
             let c = scale.config(vocabularySize: corpus.vocabularySize)

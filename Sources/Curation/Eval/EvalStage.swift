@@ -57,7 +57,7 @@ public enum EvalStage {
         }
         let manifest = try Manifest.load(run)
         let splits = try splitRule(run, manifest: manifest)
-        let raterConfig = options.arms.contains(.datarater) ? try raterModel(run) : nil
+        let raters = options.arms.contains(.datarater) ? try raterModels(run, manifest: manifest) : []
         let maxContext = (options.scales + [options.reference]).map(\.contextLength).max()!
         let heuristics = options.arms.contains(.c4) || options.arms.contains(.gopher)
         let (corpus, tokenShards) = try EvalCorpus.load(run, splits: splits, maxPrefix: maxContext + 1, heuristics: heuristics, progress: progress)
@@ -93,7 +93,7 @@ public enum EvalStage {
         try Manifest.markRunning(run, stage: name, command: command, configuration: configuration,
                                  inputs: tokenShards.map { InputRecord(path: $0.path, bytes: $0.bytes, sha256: $0.sha256) })
         do {
-            let report = try execute(run, options: options, corpus: corpus, keepFraction: keepFraction, matchSources: matchSources, raterConfig: raterConfig,
+            let report = try execute(run, options: options, corpus: corpus, keepFraction: keepFraction, matchSources: matchSources, raters: raters,
                                      tokenHash: configuration.values["token_shards"]!, progress: progress)
             let outputs = try EvalOutput.write(report, to: directory(run), run: run)
             try Manifest.update(run) { manifest in
@@ -127,14 +127,20 @@ public enum EvalStage {
         }
     }
 
-    /// The DataRater's shape and chunking, for its scoring FLOPs.
-    static func raterModel(_ run: RunDirectory) throws -> DataRaterModelConfig {
-        let path = Checkpoint.configPath(directory: TrainStage.modelDirectory(run))
-        do {
-            return try Checkpoint.loadConfig(DataRaterModelConfig.self, from: path)
-        } catch {
-            throw CurationError(.stageNotRun, "\(path): cannot read the DataRater's configuration: \(error)",
-                                hint: "run `datarater train \(run.root)` (and score, threshold, write) first")
+    /// The shape and chunking of the DataRater(s) that scored the run, for the scoring FLOPs: the checkpoints the
+    /// score stage read (several for an ensemble), or RUN/model when the manifest names none.
+    static func raterModels(_ run: RunDirectory, manifest: Manifest) throws -> [DataRaterModelConfig] {
+        let weightsName = FileIO.split(Checkpoint.weightsPath(directory: ".")).name
+        let scored = manifest.stages[ScoreStage.name]?.inputs.map(\.path).filter { FileIO.split($0).name == weightsName } ?? []
+        let directories = scored.isEmpty ? [TrainStage.modelDirectory(run)] : scored.map { FileIO.split($0).directory }
+        return try directories.map { directory in
+            let path = Checkpoint.configPath(directory: directory)
+            do {
+                return try Checkpoint.loadConfig(DataRaterModelConfig.self, from: path)
+            } catch {
+                throw CurationError(.stageNotRun, "\(path): cannot read the configuration of the DataRater that scored the run: \(error)",
+                                    hint: "run `datarater train \(run.root)` (and score, threshold, write) first, or put the checkpoint back where `score` read it")
+            }
         }
     }
 
@@ -265,7 +271,7 @@ public enum EvalStage {
     }
 
     static func execute(_ run: RunDirectory, options: Options, corpus: EvalCorpus, keepFraction: Double, matchSources: Bool,
-                        raterConfig: DataRaterModelConfig?, tokenHash: String, progress: ProgressReporter) throws -> EvalReport {
+                        raters: [DataRaterModelConfig], tokenHash: String, progress: ProgressReporter) throws -> EvalReport {
         try FileIO.createDirectory(run.path("eval/runs"))
         try AtomicFile.removeStaleTemporaries(in: run.path("eval/runs"))
         let V = corpus.vocabularySize
@@ -283,7 +289,7 @@ public enum EvalStage {
         for s in order { for arm in options.arms where !arm.usesReference { jobs.append(.arm(scale: s, arm: arm)) } }
         for s in order { for f in Set(options.budgets).sorted(by: >) { jobs.append(.budget(scale: s, fraction: f)) } }
         for s in order { for arm in options.arms where arm.usesReference { jobs.append(.arm(scale: s, arm: arm)) } }
-        let scoring = raterConfig.map { EvalReport.scoringFlops(pool: corpus.pool, rater: $0).0 } ?? 0
+        let scoring = EvalReport.scoringFlops(pool: corpus.pool, raters: raters).0
         let keptTokens = corpus.pool.filter(\.kept).reduce(0) { $0 + $1.range.count }
         let budgetScales = Dictionary(uniqueKeysWithValues: jobs.compactMap { job -> (Job, EvalScale)? in
             guard case let .budget(s, f) = job else { return nil }
@@ -340,7 +346,7 @@ public enum EvalStage {
             throw CurationError(.stageFailed, "eval: " + board.failures.joined(separator: "; "),
                                 hint: "rerun `datarater eval \(run.root)` with the same settings: finished LMs are kept in \(run.path("eval/runs")) and skipped")
         }
-        return EvalReport.assemble(run: run, options: options, corpus: corpus, keepFraction: keepFraction, matchSources: matchSources, raterConfig: raterConfig,
+        return EvalReport.assemble(run: run, options: options, corpus: corpus, keepFraction: keepFraction, matchSources: matchSources, raters: raters,
                                    evalSets: evalSets, runs: board.runs.mapValues { $0 }, reference: board.referenceRun)
     }
 

@@ -14,8 +14,9 @@ public struct Pipeline: Sendable, Equatable {
     public var tokenizer = TokenizerSource.train(vocabularySize: 4096, sampleSize: "50MB", seed: 0)
     public var tokenize = Tokenize()
     public var train = Train()
-    /// A trained DataRater (a directory with datarater.safetensors and datarater.json) used instead of `train`.
-    public var model: String?
+    /// Trained DataRaters (directories with datarater.safetensors and datarater.json) used instead of `train`;
+    /// several score as an ensemble (`datarater score --model A --model B`).
+    public var models: [String] = []
     public var score = Score()
     public var threshold = Threshold()
     public var write = Write()
@@ -144,8 +145,8 @@ extension Pipeline {
         steps.append(PipelineStep(stage: TokenizeStage.name, arguments: tokenizeArguments, workers: tokenize.workers, cpus: 1))
 
         var scoreArguments = ["score", run]
-        if let model {
-            scoreArguments += ["--model", model]
+        if !models.isEmpty {
+            scoreArguments += models.flatMap { ["--model", $0] }
         } else {
             var trainArguments = ["train", run, "--threads", String(train.threads)]
             if let config = train.config { trainArguments += ["--config", config] }

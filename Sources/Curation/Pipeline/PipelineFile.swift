@@ -79,7 +79,7 @@ public enum PipelineFile {
             p.train.threads = try s.int("threads", in: 1...1024) ?? p.train.threads
             try s.finish()
         }
-        p.model = try top.string("model")
+        p.models = try top.strings("model") ?? []
         if let s = try top.section("score") {
             p.score.workers = try s.int("workers", in: 1...4096) ?? p.score.workers
             p.score.batchRows = try s.int("batch_rows", in: 1...65_536)

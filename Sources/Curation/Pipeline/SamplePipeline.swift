@@ -38,7 +38,8 @@ train:                          # meta-learn the DataRater (omit, and set `model
   threads: 2                    # CPUs for the population of inner LMs
 # config: meta.json             # a full meta-training configuration (from --print-config, edited)
 # target: runs/wiki             # curate toward another corpus: its held-out loss is the outer loss
-# model: runs/other/model       # a trained DataRater (same tokenizer) instead of training one
+# model: runs/other/model       # a trained DataRater (same tokenizer) instead of training one;
+#                               # a list [a/model, b/model] scores with an ensemble of DataRaters
 
 score:
   workers: 2

@@ -4,7 +4,7 @@ import Models
 import ShardIO
 import Tensor
 
-/// `datarater score RUN [--model DIR] [--workers N]`: every document's DataRater score.
+/// `datarater score RUN [--model DIR ...] [--workers N]`: every document's DataRater score.
 ///
 /// Per document shard: `scores/NNNNN.jsonl.zst` (Dolma attribute lines, same order as the documents) and
 /// `scores/NNNNN.sketch.json` (quantile summaries for `threshold`). The scorer's identity — the checkpoint's
@@ -15,7 +15,8 @@ public enum ScoreStage {
     public static let name = "score"
 
     public struct Options: Sendable {
-        public var modelDirectory: String?
+        /// Checkpoint directories (default RUN/model); several score as an ensemble (`RaterEnsemble`).
+        public var modelDirectories: [String] = []
         public var workers = 1
         public var rank: Int?
         public var worldSize: Int?
@@ -25,57 +26,41 @@ public enum ScoreStage {
         public init() {}
     }
 
-    static func load(_ run: RunDirectory, options: Options) throws -> (ShardedStage, DataRaterScorer, String) {
-        let directory = options.modelDirectory ?? TrainStage.modelDirectory(run)
-        let loaded: (config: DataRaterModelConfig, layout: ParameterLayout, parameters: [Float])
-        do {
-            loaded = try Checkpoint.load(directory: directory, as: Float.self) { (config: DataRaterModelConfig) in
-                try DataRaterEncoder<Float>(config: config.model).layout
-            }
-        } catch {
-            throw CurationError(.badArguments, "cannot load the DataRater from \(directory): \(error)",
-                                hint: "train one with `datarater train \(run.root)`, or pass --model DIR holding datarater.safetensors and datarater.json")
+    static func load(_ run: RunDirectory, options: Options) throws -> (ShardedStage, RaterEnsemble, [String]) {
+        // Absolute, so that the workers and `eval` (which reads the checkpoints' shapes from the manifest) find them.
+        let directories = (options.modelDirectories.isEmpty ? [TrainStage.modelDirectory(run)] : options.modelDirectories).map { directory in
+            directory.hasPrefix("/") ? directory : FileIO.join(FileManager.default.currentDirectoryPath, directory)
         }
         let manifest = try Manifest.load(run)
         guard let tokenize = manifest.stages[TokenizeStage.name], tokenize.status == .complete else {
             throw CurationError(.stageNotRun, "\(run.root): the tokenize stage has not completed", hint: "run `datarater tokenize \(run.root)` first")
         }
         let tokenizerSHA = tokenize.configuration["tokenizer_sha256"] ?? ""
-        guard loaded.config.tokenizerSHA256 == tokenizerSHA else {
-            throw CurationError(.badArguments,
-                "the DataRater in \(directory) reads ids of tokenizer \(loaded.config.tokenizerSHA256.prefix(12))…, this run was tokenized with \(tokenizerSHA.prefix(12))…",
-                hint: "tokenize the run with the DataRater's tokenizer (`datarater tokenize \(run.root) --tokenizer PATH`)")
-        }
-        let weights = Checkpoint.weightsPath(directory: directory)
-        let (weightsSHA, weightsBytes) = try Checksum.file(weights)
-        let scoring = StageConfiguration(["batch_rows": String(options.batchRows), "chunk_length": String(loaded.config.chunking.chunkLength),
-                                          "max_chunks": String(loaded.config.chunking.maxChunks), "aggregate": "mean"])
-        let configuration = StageConfiguration([
-            "checkpoint_sha256": weightsSHA, "tokenizer_sha256": tokenizerSHA, "scoring_config_hash": scoring.hash,
-            "compression_level": String(options.compressionLevel), "format_version": "1",
-        ].merging(scoring.values) { a, _ in a })
+        var ensemble = try RaterEnsemble(directories: directories, run: run, tokenizerSHA: tokenizerSHA, batchRows: options.batchRows)
         let tokens = try ShardVerification.verifiedOutputs(of: TokenizeStage.name, prefix: "tokens/", in: run)
+        try ensemble.calibrate(run: run, tokenShards: tokens, documents: tokenize.counts["documents"] ?? 0)
+        let configuration = StageConfiguration(ensemble.configuration(batchRows: options.batchRows).merging([
+            "tokenizer_sha256": tokenizerSHA, "compression_level": String(options.compressionLevel), "format_version": "1",
+        ]) { a, _ in a })
         let stage = ShardedStage(name: name, run: run, configuration: configuration,
-                                 dependencies: [InputRecord(path: weights, bytes: weightsBytes, sha256: weightsSHA)],
+                                 dependencies: ensemble.members.map(\.weights),
                                  shardInputs: { index in index < tokens.count ? [tokens[index]] : [] })
-        let scorer = try DataRaterScorer(config: loaded.config.model, parameters: loaded.parameters, rule: loaded.config.chunking,
-                                         batchRows: options.batchRows)
-        return (stage, scorer, directory)
+        return (stage, ensemble, directories)
     }
 
     @discardableResult
     public static func run(_ run: RunDirectory, options: Options, command: [String]) throws -> StageRecord? {
-        let (stage, scorer, directory) = try load(run, options: options)
+        let (stage, ensemble, directories) = try load(run, options: options)
         let process = { (index: Int, _: ShardSummary) throws -> (outputs: [ShardSummary], counts: [String: Int]) in
-            try scoreShard(index, run: run, scorer: scorer, level: options.compressionLevel)
+            try scoreShard(index, run: run, scorer: ensemble, level: options.compressionLevel)
         }
-        let arguments = [name, run.root, "--model", directory, "--batch-rows", String(options.batchRows)]
+        let arguments = [name, run.root] + directories.flatMap { ["--model", $0] } + ["--batch-rows", String(options.batchRows)]
         return try stage.execute(workers: options.workers, rank: options.rank, worldSize: options.worldSize,
                                  workerArguments: arguments, command: command, process: process)
     }
 
     /// Scores one shard: documents are read in blocks of 256, their token records alongside.
-    static func scoreShard(_ index: Int, run: RunDirectory, scorer: DataRaterScorer, level: Int32) throws
+    static func scoreShard(_ index: Int, run: RunDirectory, scorer: RaterEnsemble, level: Int32) throws
         -> (outputs: [ShardSummary], counts: [String: Int]) {
         let writer = try ScoreShardWriter(run: run, index: index, level: level)
         var docs = try JSONLShardReader(path: run.docsShard(index))
@@ -99,7 +84,7 @@ public enum ScoreStage {
             pending.append((document.id, document.source, document.text.unicodeScalars.count))
             pendingTokens.append(record.tokens.map { Int32(bitPattern: $0) })
             documents += 1
-            scoredTokens += min(record.tokens.count, scorer.rule.chunkLength * scorer.rule.maxChunks)
+            scoredTokens += scorer.scoredTokens(record.tokens.count)
             if pending.count == 256 { try flush() }
         }
         try flush()
