@@ -1,3 +1,4 @@
+import Foundation
 import MetaLearning
 import Models
 import ShardIO
@@ -12,7 +13,8 @@ import Tensor
 /// own mean and standard deviation on a calibration sample of the run (the documents whose salted id hash
 /// falls in the lowest `calibrationDocuments / documents` of the range, so the sample does not depend on the
 /// shard layout or the worker count), so that a member with a wider score range does not outvote the others.
-/// The sample's statistics are part of the stage configuration: every worker computes the same numbers.
+/// The sample's statistics are part of the stage configuration: every worker computes the same numbers. Each
+/// worker reads every token shard once to draw the sample, which costs little next to scoring them.
 public struct RaterEnsemble {
     public struct Member {
         public var directory: String
@@ -87,10 +89,16 @@ public struct RaterEnsemble {
                 throw CurationError(.stageFailed, "the DataRater in \(members[m].directory) gives every calibration document the same score",
                                     hint: "leave it out of the ensemble: it cannot rank documents")
             }
-            members[m].mean = Float(mean)
-            members[m].deviation = Float(variance.squareRoot())
+            // Rounded to 5 significant digits, and used as rounded: workers on CPUs whose BLAS kernels round
+            // differently then still agree on the configuration (and its hash) unless a digit flips.
+            members[m].mean = Self.rounded(mean)
+            members[m].deviation = Self.rounded(variance.squareRoot())
         }
         calibrationDocuments = sample.count
+    }
+
+    static func rounded(_ x: Double) -> Float {
+        Float(String(format: "%.5g", x))!
     }
 
     /// Whether a document is in the calibration sample: its id hashed with a salt (unrelated to the splits).

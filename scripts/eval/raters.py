@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Compare DataRaters (or ensembles) by the LMs their kept sets train, paired by evaluation seed.
+
+    python3 scripts/eval/raters.py NAME='GLOB' [NAME='GLOB' ...] [--kept NAME=RUN ...]
+
+Each GLOB (several separated by commas) matches `datarater eval` reports (RUN/eval/report.json) of one DataRater, one report per seed, each with
+the `datarater` and `unfiltered` arms. The unfiltered arm does not depend on the DataRater, so its final loss is
+the same in every variant's report of a seed (checked). Per scale: every variant's final loss minus unfiltered's
+in the same seed (mean ± sample sd, standard error, seeds where the DataRater set ends lower), then every variant
+minus the first one on the seeds both have. `--kept NAME=RUN` adds how much the variants' kept sets overlap
+(ids in RUN/kept/docs, read with the `zstd` CLI; Jaccard index against the first `--kept` run).
+"""
+import glob
+import json
+import statistics
+import subprocess
+import sys
+
+
+def final_losses(pattern):
+    """{scale: {seed: (datarater, unfiltered)}} from the reports matching pattern."""
+    out = {}
+    paths = sorted(p for part in pattern.split(",") for p in glob.glob(part))
+    if not paths:
+        sys.exit(f"no report matches {pattern}")
+    for path in paths:
+        report = json.load(open(path))
+        for scale in report["scales"]:
+            arms = {a["arm"]: a["final_loss"] for a in scale["arms"]}
+            if "datarater" in arms and "unfiltered" in arms:
+                out.setdefault(scale["name"], {})[report["seed"]] = (arms["datarater"], arms["unfiltered"])
+    return out
+
+
+def describe(values):
+    n = len(values)
+    mean = statistics.mean(values)
+    sd = statistics.stdev(values) if n > 1 else 0.0
+    return f"{mean:+.4f} ± {sd:.4f} (SE {sd / n ** 0.5:.4f}), lower in {sum(v < 0 for v in values)}/{n}"
+
+
+def kept_ids(run):
+    ids = set()
+    for path in sorted(glob.glob(f"{run}/kept/docs/*.jsonl.zst")):
+        text = subprocess.run(["zstd", "-dc", path], check=True, capture_output=True).stdout.decode()
+        ids.update(json.loads(line)["id"] for line in text.splitlines() if line)
+    return ids
+
+
+def main(argv):
+    variants, kept = [], []
+    target = variants
+    for arg in argv:
+        if arg == "--kept":
+            target = kept
+            continue
+        name, _, value = arg.partition("=")
+        target.append((name, value))
+    data = [(name, final_losses(pattern)) for name, pattern in variants]
+    scales = sorted({s for _, d in data for s in d}, key=lambda s: ["small", "base"].index(s) if s in ("small", "base") else 9)
+    for scale in scales:
+        print(f"\n## {scale}: final loss of the DataRater set minus unfiltered, paired by seed\n")
+        unfiltered = {}
+        for name, d in data:
+            for seed, (_, u) in d.get(scale, {}).items():
+                if seed in unfiltered and abs(unfiltered[seed] - u) > 1e-9:
+                    sys.exit(f"{name}: the unfiltered arm of seed {seed} differs between reports ({u} vs {unfiltered[seed]})")
+                unfiltered[seed] = u
+        seeds = sorted(unfiltered)
+        print("| variant | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± sd |")
+        print("|---|" + "---|" * (len(seeds) + 1))
+        for name, d in data:
+            runs = d.get(scale, {})
+            diffs = [runs[s][0] - runs[s][1] for s in seeds if s in runs]
+            cells = [f"{runs[s][0] - runs[s][1]:+.4f}" if s in runs else "" for s in seeds]
+            print(f"| {name} | " + " | ".join(cells) + f" | {describe(diffs) if diffs else ''} |")
+        first_name, first = data[0][0], data[0][1].get(scale, {})
+        for name, d in data[1:]:
+            runs = d.get(scale, {})
+            common = [s for s in seeds if s in runs and s in first]
+            if common:
+                print(f"\n{name} − {first_name} ({len(common)} seeds): {describe([runs[s][0] - first[s][0] for s in common])}")
+    if kept:
+        sets = [(name, kept_ids(run)) for name, run in kept]
+        base_name, base = sets[0]
+        print(f"\n## kept sets\n")
+        for name, ids in sets:
+            overlap = len(ids & base) / max(1, len(ids | base))
+            print(f"- {name}: {len(ids)} documents kept, Jaccard index with {base_name} {overlap:.3f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
