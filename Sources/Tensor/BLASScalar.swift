@@ -185,3 +185,14 @@ public enum BLASThreads {
     /// The current number of OpenBLAS threads.
     public static var current: Int { Int(openblas_get_num_threads()) }
 }
+
+/// Which OpenBLAS build and kernel this process runs: `"OpenBLAS 0.3.21 DYNAMIC_ARCH … Haswell MAX_THREADS=64;
+/// core Haswell"`. A DYNAMIC_ARCH build picks its kernel by CPU (or `OPENBLAS_CORETYPE`); kernels round
+/// differently, so results are bit-identical only under the same kernel.
+public enum BLASBuild {
+    public static let description: String = {
+        let config = openblas_get_config().map { String(cString: $0) } ?? "unknown"
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        return "\(config); core \(core)"
+    }()
+}

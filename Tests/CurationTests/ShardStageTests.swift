@@ -61,6 +61,9 @@ import ShardIO
         #expect(stage.inputs.count == 5)
         #expect(stage.inputs.allSatisfy { $0.sha256.count == 64 && $0.bytes > 0 })
         #expect(stage.code.version == CodeVersion.version)
+        // The OpenBLAS build and the kernel it picked for this CPU (results are bit-identical only under one kernel).
+        let blas = try #require(stage.code.blas)
+        #expect(blas.hasPrefix("OpenBLAS") && blas.contains("; core ") && !blas.hasSuffix("core unknown"), "\(blas)")
     }
 
     @Test func sameInputSameBytes() throws {

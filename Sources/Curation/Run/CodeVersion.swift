@@ -1,11 +1,14 @@
 import Foundation
+import Tensor
 
 /// Which code produced an output: the release version and, when the binary was built inside a git
-/// checkout, the commit and whether the tree had uncommitted changes.
+/// checkout, the commit and whether the tree had uncommitted changes; and the OpenBLAS build and kernel,
+/// since floating-point results (a meta-trained DataRater above all) are bit-identical only under one kernel.
 public struct CodeVersion: Codable, Sendable, Equatable {
     public var version: String
     public var gitCommit: String?
     public var gitDirty: Bool?
+    public var blas: String? = BLASBuild.description
 
     public static let version = "0.1.0"
 
