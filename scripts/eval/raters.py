@@ -7,8 +7,10 @@ Each GLOB (several separated by commas) matches `datarater eval` reports (RUN/ev
 the `datarater` and `unfiltered` arms. The unfiltered arm does not depend on the DataRater, so its final loss is
 the same in every variant's report of a seed (checked). Per scale: every variant's final loss minus unfiltered's
 in the same seed (mean ± sample sd, standard error, seeds where the DataRater set ends lower), then every variant
-minus the first one on the seeds both have. `--kept NAME=RUN` adds how much the variants' kept sets overlap
-(ids in RUN/kept/docs, read with the `zstd` CLI; Jaccard index against the first `--kept` run).
+minus the first one on the seeds both have. `--kept NAME=RUN` adds how much the variants agree: their kept sets'
+overlap (ids in RUN/kept/docs; Jaccard index against the first `--kept` run, beside what two independent random
+selections of the same fraction would share) and the Spearman rank correlation of their scores (RUN/scores), over
+the corpus and within each source (RUN/docs), pair by pair. Shards are read with the `zstd` CLI.
 """
 import glob
 import json
@@ -39,12 +41,31 @@ def describe(values):
     return f"{mean:+.4f} ± {sd:.4f} (SE {sd / n ** 0.5:.4f}), lower in {sum(v < 0 for v in values)}/{n}"
 
 
-def kept_ids(run):
-    ids = set()
-    for path in sorted(glob.glob(f"{run}/kept/docs/*.jsonl.zst")):
+def lines(pattern):
+    for path in sorted(glob.glob(pattern)):
         text = subprocess.run(["zstd", "-dc", path], check=True, capture_output=True).stdout.decode()
-        ids.update(json.loads(line)["id"] for line in text.splitlines() if line)
-    return ids
+        yield from (json.loads(line) for line in text.splitlines() if line)
+
+
+def kept_ids(run):
+    return {d["id"] for d in lines(f"{run}/kept/docs/*.jsonl.zst")}
+
+
+def scores(run):
+    """{id: score} from the run's score shards (Dolma attribute lines)."""
+    return {d["id"]: next(iter(d["attributes"].values()))[0][2] for d in lines(f"{run}/scores/*.jsonl.zst")}
+
+
+def spearman(a, b):
+    def ranks(v):
+        r = [0.0] * len(v)
+        for k, i in enumerate(sorted(range(len(v)), key=lambda i: v[i])):
+            r[i] = k
+        return r
+    x, y = ranks(a), ranks(b)
+    n, mx, my = len(x), statistics.mean(x), statistics.mean(y)
+    cov = sum((p - mx) * (q - my) for p, q in zip(x, y))
+    return cov / (sum((p - mx) ** 2 for p in x) * sum((q - my) ** 2 for q in y)) ** 0.5 if n > 1 else float("nan")
 
 
 def main(argv):
@@ -83,10 +104,27 @@ def main(argv):
     if kept:
         sets = [(name, kept_ids(run)) for name, run in kept]
         base_name, base = sets[0]
-        print(f"\n## kept sets\n")
+        documents = len(scores(kept[0][1]))
+        f = len(base) / max(1, documents)
+        print(f"\n## kept sets and scores\n")
+        print(f"Two independent random selections of {f:.1%} of the documents share a Jaccard index of {f * f / (2 * f - f * f):.3f}.\n")
         for name, ids in sets:
             overlap = len(ids & base) / max(1, len(ids | base))
             print(f"- {name}: {len(ids)} documents kept, Jaccard index with {base_name} {overlap:.3f}")
+        source = {d["id"]: d.get("source", "") for d in lines(f"{kept[0][1]}/docs/*.jsonl.zst")}
+        rated = [(name, scores(run)) for name, run in kept]
+        print()
+        for i, (a_name, a) in enumerate(rated):
+            for b_name, b in rated[i + 1:]:
+                ids = sorted(set(a) & set(b))
+                within = []
+                for s in sorted({source[k] for k in ids}):
+                    members = [k for k in ids if source[k] == s]
+                    if len(members) >= 20:
+                        within.append(spearman([a[k] for k in members], [b[k] for k in members]))
+                print(f"- {a_name} vs {b_name}: Spearman {spearman([a[k] for k in ids], [b[k] for k in ids]):.3f} over "
+                      f"{len(ids)} documents; within sources (20+ documents) mean {statistics.mean(within):.3f}, "
+                      f"from {min(within):.3f} to {max(within):.3f}")
 
 
 if __name__ == "__main__":
