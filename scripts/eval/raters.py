@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Compare DataRaters (or ensembles) by the LMs their kept sets train, paired by evaluation seed.
 
-    python3 scripts/eval/raters.py NAME='GLOB' [NAME='GLOB' ...] [--kept NAME=RUN ...]
+    python3 scripts/eval/raters.py NAME='GLOB' [NAME='GLOB' ...] [--members ENS=A,B,C] [--kept NAME=RUN ...]
 
 Each GLOB (several separated by commas) matches `datarater eval` reports (RUN/eval/report.json) of one DataRater, one report per seed, each with
 the `datarater` and `unfiltered` arms. The unfiltered arm does not depend on the DataRater, so its final loss is
 the same in every variant's report of a seed (checked). Per scale: every variant's final loss minus unfiltered's
 in the same seed (mean ± sample sd, standard error, seeds where the DataRater set ends lower), then every variant
-minus the first one on the seeds both have. `--kept NAME=RUN` adds how much the variants agree: their kept sets'
+minus the first one on the seeds both have. `--members ENS=A,B,C` adds the variant ENS (an ensemble) minus the mean
+of the variants A, B, C (its members) on the seeds all of them have. `--kept NAME=RUN` adds how much the variants agree: their kept sets'
 overlap (ids in RUN/kept/docs; Jaccard index against the first `--kept` run, beside what two independent random
 selections of the same fraction would share) and the Spearman rank correlation of their scores (RUN/scores), over
 the corpus and within each source (RUN/docs), pair by pair. Shards are read with the `zstd` CLI.
@@ -69,11 +70,11 @@ def spearman(a, b):
 
 
 def main(argv):
-    variants, kept = [], []
+    variants, kept, members = [], [], []
     target = variants
     for arg in argv:
-        if arg == "--kept":
-            target = kept
+        if arg in ("--kept", "--members"):
+            target = kept if arg == "--kept" else members
             continue
         name, _, value = arg.partition("=")
         target.append((name, value))
@@ -101,6 +102,13 @@ def main(argv):
             common = [s for s in seeds if s in runs and s in first]
             if common:
                 print(f"\n{name} − {first_name} ({len(common)} seeds): {describe([runs[s][0] - first[s][0] for s in common])}")
+        named = {name: d.get(scale, {}) for name, d in data}
+        for ensemble, parts in members:
+            group = [named[m] for m in parts.split(",")]
+            common = [s for s in seeds if s in named[ensemble] and all(s in g for g in group)]
+            if common:
+                diffs = [named[ensemble][s][0] - statistics.mean(g[s][0] for g in group) for s in common]
+                print(f"\n{ensemble} − mean of {parts} ({len(common)} seeds): {describe(diffs)}")
     if kept:
         sets = [(name, kept_ids(run)) for name, run in kept]
         base_name, base = sets[0]
